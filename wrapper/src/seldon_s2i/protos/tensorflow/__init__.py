@@ -1,0 +1,1 @@
+"""TensorFlow-compatible protocol messages (no TensorFlow needed)."""
