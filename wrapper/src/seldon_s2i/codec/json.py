@@ -1,0 +1,197 @@
+"""REST JSON ⇄ :class:`Message`, via orjson and numpy (no protobuf on the hot path)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+import numpy as np
+import orjson
+from google.protobuf import json_format
+
+from seldon_s2i.codec import tftensor
+from seldon_s2i.codec.message import DataKind, Feedback, Message
+from seldon_s2i.errors import SeldonMicroserviceException
+from seldon_s2i.protos import prediction_pb2
+from seldon_s2i.protos.tf_compat import tensor_pb2
+
+_DUMP_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+
+
+def loads(body: bytes | str) -> Any:
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        raise SeldonMicroserviceException(f"Invalid JSON: {error}") from None
+
+
+def _default(value: Any) -> Any:
+    # Called by orjson for what it cannot serialise natively.
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    raise TypeError(f"Type is not JSON serializable: {type(value).__name__}")
+
+
+def dumps(document: Any) -> bytes:
+    try:
+        return orjson.dumps(document, default=_default, option=_DUMP_OPTIONS)
+    except TypeError as error:  # orjson.JSONEncodeError is a TypeError
+        raise SeldonMicroserviceException(f"Cannot encode response as JSON: {error}", status_code=500) from None
+
+
+def _array_from_nested(values: Any) -> np.ndarray:
+    try:
+        return np.array(values)
+    except ValueError:
+        # Ragged nesting: keep the structure as an object array, as older numpy did.
+        array = np.empty(len(values), dtype=object)
+        array[:] = values
+        return array
+
+
+def decode_message(document: Any) -> Message:
+    """Decode a SeldonMessage JSON document (already parsed)."""
+    if not isinstance(document, dict):
+        raise SeldonMicroserviceException(f"Invalid request: expected a JSON object, got {type(document).__name__}")
+    meta = document.get("meta") or {}
+    if not isinstance(meta, dict):
+        raise SeldonMicroserviceException("Invalid request: meta must be an object")
+    status = document.get("status")
+    if "data" in document:
+        data = document["data"]
+        if not isinstance(data, dict):
+            raise SeldonMicroserviceException("Invalid request: data must be an object")
+        names = data.get("names") or []
+        if not isinstance(names, list):
+            raise SeldonMicroserviceException("Invalid request: data.names must be a list")
+        return Message(*_decode_data(data), names=names, meta=meta, status=status)
+    if "jsonData" in document:
+        return Message(DataKind.JSON, document["jsonData"], meta=meta, status=status)
+    if "strData" in document:
+        value = document["strData"]
+        if not isinstance(value, str):
+            raise SeldonMicroserviceException("Invalid request: strData must be a string")
+        return Message(DataKind.STR, value, meta=meta, status=status)
+    if "binData" in document:
+        return Message(DataKind.BIN, _b64decode(document["binData"]), meta=meta, status=status)
+    if "customData" in document:
+        raise SeldonMicroserviceException("customData is only supported over gRPC")
+    raise SeldonMicroserviceException(
+        "Invalid request data type: expected one of data, jsonData, strData or binData, got "
+        + (", ".join(sorted(document)) or "an empty object")
+    )
+
+
+def _decode_data(data: dict[str, Any]) -> tuple[DataKind, np.ndarray]:
+    if "tensor" in data:
+        tensor = data["tensor"]
+        if not isinstance(tensor, dict) or not isinstance(tensor.get("values", []), list):
+            raise SeldonMicroserviceException("Invalid tensor: expected {\"shape\": [...], \"values\": [...]}")
+        values = tensor.get("values", [])
+        shape = tensor.get("shape")
+        try:
+            array = np.array(values)
+            if array.dtype.kind not in "biuf":
+                raise ValueError("tensor values must be numbers")
+            return DataKind.TENSOR, array.reshape(shape) if shape is not None else array
+        except (ValueError, TypeError) as error:
+            raise SeldonMicroserviceException(f"Invalid tensor: {error}") from None
+    if "ndarray" in data:
+        ndarray = data["ndarray"]
+        if not isinstance(ndarray, list):
+            raise SeldonMicroserviceException("Invalid ndarray: expected a (nested) list")
+        return DataKind.NDARRAY, _array_from_nested(ndarray)
+    if "tftensor" in data:
+        try:
+            proto = json_format.ParseDict(data["tftensor"], tensor_pb2.TensorProto())
+        except (json_format.ParseError, TypeError, AttributeError) as error:
+            raise SeldonMicroserviceException(f"Invalid tftensor: {error}") from None
+        return DataKind.TFTENSOR, tftensor.to_numpy(proto)
+    unknown = sorted(set(data) - {"names"})
+    if unknown:
+        raise SeldonMicroserviceException(f"Unknown data encoding {', '.join(unknown)}: expected ndarray, tensor or tftensor")
+    return DataKind.EMPTY_DATA, np.array([])
+
+
+def _b64decode(value: Any) -> bytes:
+    if not isinstance(value, str):
+        raise SeldonMicroserviceException("Invalid request: binData must be a base64 string")
+    try:
+        return base64.b64decode(value, validate=True)
+    except binascii.Error as error:
+        raise SeldonMicroserviceException(f"Invalid base64 in binData: {error}") from None
+
+
+def decode_message_list(document: Any) -> list[Message]:
+    """Decode a SeldonMessageList: a JSON list of messages or ``{"seldonMessages": [...]}``."""
+    if isinstance(document, dict) and "seldonMessages" in document:
+        document = document["seldonMessages"]
+    if not isinstance(document, list):
+        raise SeldonMicroserviceException("Invalid request: expected a list of SeldonMessages or {\"seldonMessages\": [...]}")
+    return [decode_message(item) for item in document]
+
+
+def decode_feedback(document: Any) -> Feedback:
+    if not isinstance(document, dict):
+        raise SeldonMicroserviceException("Invalid feedback: expected a JSON object")
+    reward = document.get("reward", 0.0)
+    if isinstance(reward, bool) or not isinstance(reward, int | float):
+        raise SeldonMicroserviceException("Invalid feedback: reward must be a number")
+    return Feedback(
+        request=_optional_message(document, "request"),
+        response=_optional_message(document, "response"),
+        reward=float(reward),
+        truth=_optional_message(document, "truth"),
+    )
+
+
+def _optional_message(document: dict[str, Any], key: str) -> Message | None:
+    value = document.get(key)
+    if value is None:
+        return None
+    if isinstance(value, dict) and not ({"data", "jsonData", "strData", "binData"} & value.keys()):
+        # A message with meta only (e.g. a response carrying meta.routing).
+        meta = value.get("meta") or {}
+        return Message(DataKind.NONE, None, meta=meta if isinstance(meta, dict) else {})
+    return decode_message(value)
+
+
+def feedback_to_proto(document: Any) -> Any:
+    """The Feedback proto for a JSON feedback (``send_feedback_raw`` always receives a proto)."""
+    try:
+        return json_format.ParseDict(document, prediction_pb2.Feedback(), ignore_unknown_fields=True)
+    except (json_format.ParseError, TypeError, AttributeError) as error:
+        raise SeldonMicroserviceException(f"Invalid feedback: {error}") from None
+
+
+def encode_message(message: Message) -> dict[str, Any]:
+    """The JSON document of ``message`` (numpy arrays left for orjson to write natively)."""
+    document: dict[str, Any] = {}
+    if message.status is not None:
+        document["status"] = message.status
+    document["meta"] = message.meta
+    kind, value = message.kind, message.value
+    if kind is DataKind.TENSOR:
+        flat = value.ravel() if isinstance(value, np.ndarray) else np.asarray(value).ravel()
+        document["data"] = {"names": message.names, "tensor": {"shape": list(value.shape), "values": flat}}
+    elif kind is DataKind.NDARRAY or kind is DataKind.EMPTY_DATA:
+        document["data"] = {"names": message.names, "ndarray": value}
+    elif kind is DataKind.TFTENSOR:
+        proto = tftensor.from_numpy(np.asarray(value))
+        document["data"] = {"names": message.names, "tftensor": json_format.MessageToDict(proto)}
+    elif kind is DataKind.JSON:
+        document["jsonData"] = value
+    elif kind is DataKind.STR:
+        document["strData"] = value
+    elif kind is DataKind.BIN:
+        document["binData"] = base64.b64encode(value).decode("ascii")
+    elif kind is DataKind.CUSTOM:
+        raise SeldonMicroserviceException("customData (a protobuf Any) can only be returned over gRPC", status_code=500)
+    return document

@@ -1,0 +1,223 @@
+"""Protobuf (gRPC) ⇄ :class:`Message`.
+
+``data.tensor`` values move between numpy and protobuf as packed bytes, so a
+large tensor costs a memory copy, not a Python loop per element.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from google.protobuf import json_format, struct_pb2
+
+from seldon_s2i.codec import tftensor
+from seldon_s2i.codec.message import DataKind, Feedback, Message
+from seldon_s2i.errors import SeldonMicroserviceException
+from seldon_s2i.protos import prediction_pb2
+
+SeldonMessage = prediction_pb2.SeldonMessage
+
+_TENSOR_VALUES_TAG = 0x12  # field 2 (values), wire type 2 (packed)
+_TENSOR_SHAPE_TAG = 0x0A  # field 1 (shape), wire type 2 (packed)
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    value &= (1 << 64) - 1
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def _read_varint(buffer: bytes, position: int) -> tuple[int, int]:
+    result = shift = 0
+    while True:
+        byte = buffer[position]
+        position += 1
+        result |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return result, position
+        shift += 7
+
+
+def _tensor_to_numpy(tensor: Any) -> np.ndarray:
+    shape = list(tensor.shape)
+    raw = tensor.SerializeToString()
+    values: np.ndarray | None = None
+    position = 0
+    try:
+        while position < len(raw):
+            tag, position = _read_varint(raw, position)
+            if tag == _TENSOR_VALUES_TAG:
+                length, position = _read_varint(raw, position)
+                values = np.frombuffer(raw, dtype="<f8", count=length // 8, offset=position).astype(np.float64)
+                position += length
+            elif tag & 0x7 == 2:
+                length, position = _read_varint(raw, position)
+                position += length
+            else:
+                values = None
+                break
+    except IndexError:
+        values = None
+    if values is None or values.size != len(tensor.values):
+        values = np.array(tensor.values, dtype=np.float64)  # unpacked or unusual encoding
+    try:
+        return values.reshape(shape) if shape else values
+    except ValueError as error:
+        raise SeldonMicroserviceException(f"Invalid tensor: {error}") from None
+
+
+def _numpy_to_tensor_bytes(array: np.ndarray) -> bytes:
+    shape = b"".join(_varint(int(size)) for size in array.shape)
+    values = np.ascontiguousarray(array, dtype="<f8").tobytes()
+    return b"".join(
+        (
+            bytes([_TENSOR_SHAPE_TAG]),
+            _varint(len(shape)),
+            shape,
+            bytes([_TENSOR_VALUES_TAG]),
+            _varint(len(values)),
+            values,
+        )
+    )
+
+
+def _list_value_to_python(list_value: Any) -> list[Any]:
+    return [_value_to_python(item) for item in list_value.values]
+
+
+def _value_to_python(value: Any) -> Any:
+    which = value.WhichOneof("kind")
+    if which == "number_value":
+        return value.number_value
+    if which == "string_value":
+        return value.string_value
+    if which == "bool_value":
+        return value.bool_value
+    if which == "list_value":
+        return _list_value_to_python(value.list_value)
+    if which == "struct_value":
+        return json_format.MessageToDict(value.struct_value)
+    return None
+
+
+def decode_meta(message: Any) -> dict[str, Any]:
+    if not message.HasField("meta"):
+        return {}
+    return json_format.MessageToDict(message.meta)
+
+
+def decode_message(message: Any) -> Message:
+    meta = decode_meta(message)
+    status = json_format.MessageToDict(message.status) if message.HasField("status") else None
+    which = message.WhichOneof("data_oneof")
+    if which == "data":
+        data = message.data
+        names = list(data.names)
+        sub = data.WhichOneof("data_oneof")
+        if sub == "tensor":
+            return Message(DataKind.TENSOR, _tensor_to_numpy(data.tensor), names, meta, status)
+        if sub == "ndarray":
+            values = _list_value_to_python(data.ndarray)
+            try:
+                array = np.array(values)
+            except ValueError:
+                array = np.empty(len(values), dtype=object)
+                array[:] = values
+            return Message(DataKind.NDARRAY, array, names, meta, status)
+        if sub == "tftensor":
+            return Message(DataKind.TFTENSOR, tftensor.to_numpy(data.tftensor), names, meta, status)
+        return Message(DataKind.EMPTY_DATA, np.array([]), names, meta, status)
+    if which == "jsonData":
+        return Message(DataKind.JSON, _value_to_python(message.jsonData), meta=meta, status=status)
+    if which == "strData":
+        return Message(DataKind.STR, message.strData, meta=meta, status=status)
+    if which == "binData":
+        return Message(DataKind.BIN, message.binData, meta=meta, status=status)
+    if which == "customData":
+        return Message(DataKind.CUSTOM, message.customData, meta=meta, status=status)
+    return Message(DataKind.NONE, None, meta=meta, status=status)
+
+
+def decode_message_list(message_list: Any) -> list[Message]:
+    return [decode_message(item) for item in message_list.seldonMessages]
+
+
+def decode_feedback(feedback: Any) -> Feedback:
+    return Feedback(
+        request=decode_message(feedback.request) if feedback.HasField("request") else None,
+        response=decode_message(feedback.response) if feedback.HasField("response") else None,
+        reward=float(feedback.reward),
+        truth=decode_message(feedback.truth) if feedback.HasField("truth") else None,
+    )
+
+
+def _fill_list_value(target: Any, values: Any) -> None:
+    try:
+        target.extend(values)
+    except (ValueError, TypeError) as error:
+        raise SeldonMicroserviceException(f"Cannot encode ndarray for gRPC: {error}", status_code=500) from None
+
+
+def encode_message(message: Message) -> Any:
+    proto = SeldonMessage()
+    if message.status:
+        json_format.ParseDict(message.status, proto.status, ignore_unknown_fields=True)
+    if message.meta:
+        try:
+            json_format.ParseDict(message.meta, proto.meta, ignore_unknown_fields=True)
+        except json_format.ParseError as error:
+            raise SeldonMicroserviceException(f"Cannot encode meta: {error}", status_code=500) from None
+    kind, value = message.kind, message.value
+    if kind.is_default_data:
+        proto.data.names.extend(str(name) for name in message.names)
+        if kind is DataKind.TENSOR:
+            proto.data.tensor.MergeFromString(_numpy_to_tensor_bytes(np.asarray(value)))
+        elif kind is DataKind.TFTENSOR:
+            proto.data.tftensor.CopyFrom(tftensor.from_numpy(np.asarray(value)))
+        else:
+            nested = value.tolist() if isinstance(value, np.ndarray) else value
+            _fill_list_value(proto.data.ndarray, nested)
+    elif kind is DataKind.JSON:
+        try:
+            proto.jsonData.CopyFrom(_python_to_value(value))
+        except (ValueError, TypeError) as error:
+            raise SeldonMicroserviceException(f"Cannot encode jsonData: {error}", status_code=500) from None
+    elif kind is DataKind.STR:
+        proto.strData = value
+    elif kind is DataKind.BIN:
+        proto.binData = bytes(value)
+    elif kind is DataKind.CUSTOM:
+        proto.customData.CopyFrom(value)
+    return proto
+
+
+def _python_to_value(value: Any) -> Any:
+    holder = struct_pb2.ListValue()
+    holder.append(_plain(value))
+    return holder.values[0]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+def to_metadata_proto(metadata: dict[str, Any]) -> Any:
+    return json_format.ParseDict(metadata, prediction_pb2.SeldonModelMetadata(), ignore_unknown_fields=True)
+
+

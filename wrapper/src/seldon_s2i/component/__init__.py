@@ -1,0 +1,1 @@
+"""The user-component adapter: loading the user's class and calling its methods with Seldon's contract."""

@@ -1,0 +1,106 @@
+"""Prometheus metrics: the component's custom metrics, feedback rewards and request timings.
+
+Runs in prometheus-client's multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``
+is set by the supervisor before any worker starts), so every REST and gRPC
+worker process contributes and the metrics port reports the sum. Metric names
+and labels are Seldon Core 1.x's: a COUNTER key ``c`` is exposed as
+``c_total``, a GAUGE as ``c``, a TIMER (milliseconds) as a histogram ``c`` in
+seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import numpy as np
+from prometheus_client import Counter, Gauge, Histogram
+
+from seldon_s2i.unit import NOT_IMPLEMENTED, UnitInfo
+
+# Seldon's timer buckets: 0, then 50 log-spaced bounds from 1 ms to 30 s.
+TIMER_BUCKETS = (0.0, *(float(b) for b in np.logspace(-3, np.log10(30), 50)), float("inf"))
+REQUEST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, float("inf"))
+
+FEEDBACK_COUNTER = "seldon_api_model_feedback"
+FEEDBACK_REWARD_COUNTER = "seldon_api_model_feedback_reward"
+REQUESTS_HISTOGRAM = "seldon_api_microservice_requests_seconds"
+
+
+class MetricsRecorder:
+    """Records metrics with Seldon's labels; safe to share between threads of one process."""
+
+    def __init__(self, unit: UnitInfo) -> None:
+        self.labels = {
+            "deployment_name": unit.deployment_name,
+            "model_name": unit.unit_id or NOT_IMPLEMENTED,
+            "model_image": unit.image_name,
+            "model_version": unit.image_version,
+            "predictor_name": unit.predictor_name,
+            "predictor_version": unit.predictor_version,
+            # Seldon's legacy duplicates, kept so existing dashboards keep working.
+            "seldon_deployment_name": unit.deployment_name,
+            "image_name": unit.image_name,
+            "image_version": unit.image_version,
+            "worker_id": str(os.getpid()),
+        }
+        self._feedback_enabled = unit.executor_enabled
+        self._metrics: dict[tuple[str, str, tuple[str, ...]], Any] = {}
+        self._lock = threading.Lock()
+        self._requests = Histogram(
+            REQUESTS_HISTOGRAM,
+            "Time the microservice took to answer, by method, transport and status code",
+            ["method", "transport", "code", "deployment_name", "model_name", "predictor_name"],
+            buckets=REQUEST_BUCKETS,
+            registry=None,
+        )
+
+    def _metric(self, kind: str, key: str, label_names: tuple[str, ...]) -> Any:
+        identity = (kind, key, label_names)
+        metric = self._metrics.get(identity)
+        if metric is None:
+            with self._lock:
+                metric = self._metrics.get(identity)
+                if metric is None:
+                    documentation = f"Custom {kind.lower()} {key} reported by the component"
+                    if kind == "COUNTER":
+                        metric = Counter(key, documentation, label_names, registry=None)
+                    elif kind == "GAUGE":
+                        metric = Gauge(key, documentation, label_names, registry=None, multiprocess_mode="mostrecent")
+                    else:
+                        metric = Histogram(key, documentation, label_names, buckets=TIMER_BUCKETS, registry=None)
+                    self._metrics[identity] = metric
+        return metric
+
+    def record(self, metrics: list[dict[str, Any]], method: str) -> None:
+        for item in metrics:
+            tags = {str(k): str(v) for k, v in (item.get("tags") or {}).items()}
+            labels = {**tags, **self.labels, "method": method}
+            kind = item.get("type", "COUNTER")
+            metric = self._metric(kind, item["key"], tuple(sorted(labels))).labels(**labels)
+            value = float(item["value"])
+            if kind == "COUNTER":
+                metric.inc(value)
+            elif kind == "GAUGE":
+                metric.set(value)
+            else:
+                metric.observe(value / 1000.0)
+
+    def feedback(self, reward: float) -> None:
+        if not self._feedback_enabled or reward == 0:
+            return
+        labels = {**self.labels, "method": "feedback"}
+        names = tuple(sorted(labels))
+        self._metric("COUNTER", FEEDBACK_COUNTER, names).labels(**labels).inc(1)
+        self._metric("COUNTER", FEEDBACK_REWARD_COUNTER, names).labels(**labels).inc(reward)
+
+    def request(self, method: str, transport: str, code: int | str, seconds: float) -> None:
+        self._requests.labels(
+            method,
+            transport,
+            str(code),
+            self.labels["deployment_name"],
+            self.labels["model_name"],
+            self.labels["predictor_name"],
+        ).observe(seconds)

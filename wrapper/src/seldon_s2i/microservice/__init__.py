@@ -1,0 +1,1 @@
+"""The ``seldon-microservice`` command: settings, start-up checks and the serving processes."""

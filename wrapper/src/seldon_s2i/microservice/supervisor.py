@@ -1,0 +1,134 @@
+"""Start-up checks and the process tree of a serving microservice.
+
+The supervisor (this process) imports and checks the user's class, builds one
+instance (as Seldon does, so expensive ``__init__`` work is shared by fork),
+then forks the gRPC workers and the REST server (granian, which forks its own
+WSGI workers), and serves Prometheus metrics itself. Every serving process
+calls ``load()`` once. SIGTERM/SIGINT drain: each server stops taking new work
+and finishes what it has within ``--graceful-timeout``. If any serving process
+dies, everything stops and the exit status is non-zero, so the platform
+restarts the container.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import multiprocessing.connection
+import os
+import signal
+import sys
+import threading
+import time
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from seldon_s2i.component import contract
+from seldon_s2i.component.loader import import_class, parse_parameters
+from seldon_s2i.errors import ComponentContractError, SeldonMicroserviceException
+from seldon_s2i.microservice.settings import Settings
+
+log = logging.getLogger("seldon_s2i.microservice")
+
+
+def _fail(message: str, status: int = 2) -> int:
+    print(f"seldon-microservice: error: {message}", file=sys.stderr)
+    return status
+
+
+def _checked_class(settings: Settings) -> tuple[type, dict[str, Any]]:
+    component_class = import_class(settings.interface_name)
+    contract.check(component_class, settings.service_type)
+    return component_class, parse_parameters(settings.parameters)
+
+
+def validate(settings: Settings) -> int:
+    """``--validate``: import and check the class without constructing it or starting servers."""
+    try:
+        component_class, parameters = _checked_class(settings)
+    except (ComponentContractError, SeldonMicroserviceException) as error:
+        return _fail(str(error))
+    names = ", ".join(sorted(parameters)) or "none"
+    print(
+        f"seldon-microservice: {settings.interface_name} ({component_class.__module__}.{component_class.__qualname__}) "
+        f"can serve as {settings.service_type.value}; parameters: {names}"
+    )
+    return 0
+
+
+def run(settings: Settings) -> int:
+    try:
+        component_class, parameters = _checked_class(settings)
+    except (ComponentContractError, SeldonMicroserviceException) as error:
+        return _fail(str(error))
+    try:
+        user = component_class(**parameters)
+    except Exception as error:
+        log.exception("constructing %s failed", settings.interface_name)
+        return _fail(f"constructing {settings.interface_name} failed: {type(error).__name__}: {error}", 1)
+
+    from seldon_s2i.microservice import workers
+
+    context = multiprocessing.get_context("fork")
+    children: list[BaseProcess] = []
+    for index in range(settings.grpc_workers):
+        children.append(context.Process(target=workers.grpc_worker, args=(user, settings), name=f"grpc-{index + 1}"))
+    children.append(context.Process(target=workers.rest_server, args=(user, settings), name="rest"))
+    for child in children:
+        child.start()
+
+    stopping = threading.Event()
+
+    def request_stop(signum: int, _frame: Any) -> None:
+        log.info("received %s, draining", signal.Signals(signum).name)
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    if settings.pidfile:
+        with open(settings.pidfile, "w") as handle:
+            handle.write(f"{os.getpid()}\n")
+
+    from seldon_s2i.microservice.metrics_server import start_metrics_server
+
+    metrics_server = start_metrics_server(settings)
+    log.info(
+        "serving %s as %s: REST %s:%d (%d worker(s) x %d thread(s)), gRPC %s, metrics :%d",
+        settings.interface_name,
+        settings.service_type.value,
+        settings.host,
+        settings.http_port,
+        settings.workers,
+        settings.threads,
+        f"{settings.host}:{settings.grpc_port} ({settings.grpc_workers} worker(s))" if settings.grpc_workers else "off",
+        settings.metrics_port,
+    )
+    failed = None
+    while not stopping.is_set():
+        multiprocessing.connection.wait([child.sentinel for child in children], timeout=0.5)
+        dead = [child for child in children if not child.is_alive()]
+        if dead:
+            failed = dead[0]
+            break
+    if failed is not None and not stopping.is_set():
+        log.error("%s server exited with status %s; stopping", failed.name, failed.exitcode)
+    _stop_children(children, settings.graceful_timeout)
+    metrics_server.shutdown()
+    if settings.pidfile:
+        with contextlib.suppress(OSError):
+            os.unlink(settings.pidfile)
+    return 1 if failed is not None and not stopping.is_set() else 0
+
+
+def _stop_children(children: list[BaseProcess], grace: float) -> None:
+    for child in children:
+        if child.is_alive() and child.pid:
+            os.kill(child.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace + 2
+    for child in children:
+        child.join(max(0.0, deadline - time.monotonic()))
+        if child.is_alive():
+            log.warning("%s server did not stop in time; killing it", child.name)
+            child.kill()
+            child.join(2)

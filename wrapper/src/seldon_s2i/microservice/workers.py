@@ -1,0 +1,91 @@
+"""The serving processes: the gRPC worker and the REST server (granian with Flask workers)."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import logging
+import multiprocessing
+import signal
+import threading
+from typing import Any
+
+from seldon_s2i.component.adapter import Component
+from seldon_s2i.microservice.settings import Settings
+from seldon_s2i.service import SeldonService, ServiceOptions
+from seldon_s2i.unit import UnitInfo
+
+log = logging.getLogger("seldon_s2i.microservice")
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGTERM this process if its parent dies, so no orphan keeps a port."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def build_service(user: Any, settings: Settings) -> SeldonService:
+    """Everything one serving process needs: the user's object (loaded here), metrics and the protocol service."""
+    from seldon_s2i.metrics import MetricsRecorder
+
+    component = Component(user)
+    component.load()
+    unit = UnitInfo.from_environment()
+    options = ServiceOptions(
+        include_metrics_in_response=settings.include_metrics_in_response,
+        model_metadata=settings.model_metadata,
+    )
+    return SeldonService(component, unit, MetricsRecorder(unit), options)
+
+
+def grpc_worker(user: Any, settings: Settings) -> None:
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when to stop
+    from seldon_s2i.transport.grpc_server import build_server
+
+    service = build_service(user, settings)
+    server = build_server(
+        service, f"{settings.host}:{settings.grpc_port}", settings.grpc_threads, settings.max_message_bytes
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    server.start()
+    stop.wait()
+    server.stop(settings.graceful_timeout).wait()
+
+
+def rest_server(user: Any, settings: Settings) -> None:
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+    from granian.server import Server
+
+    from seldon_s2i.transport.rest import create_app
+
+    # Workers must inherit `user` by fork (Python 3.14 would otherwise pick forkserver/spawn).
+    multiprocessing.set_start_method("fork", force=True)
+
+    def load_app(_target: Any) -> Any:
+        service = build_service(user, settings)
+        return create_app(
+            service, max_request_bytes=settings.max_message_bytes, payload_passthrough=settings.payload_passthrough
+        )
+
+    server = Server(
+        target="seldon_s2i",
+        address=settings.host,
+        port=settings.http_port,
+        interface=Interfaces.WSGI,
+        workers=settings.workers,
+        blocking_threads=settings.threads,
+        log_level=LogLevels(settings.log_level.lower()),
+        log_access=settings.access_log,
+        websockets=False,
+        respawn_failed_workers=True,
+        workers_kill_timeout=max(1, int(settings.graceful_timeout)),
+    )
+    server.serve(target_loader=load_app)

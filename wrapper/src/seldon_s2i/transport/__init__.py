@@ -1,0 +1,1 @@
+"""Transports: thin REST (Flask) and gRPC layers over :mod:`seldon_s2i.service`."""

@@ -1,0 +1,125 @@
+"""The gRPC transport: one servicer for all seven services of ``seldon.protos``, plus health and reflection."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent import futures
+from typing import Any
+
+import grpc
+from google.protobuf import json_format
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from seldon_s2i.codec import proto as proto_codec
+from seldon_s2i.component.adapter import Raw
+from seldon_s2i.errors import SeldonMicroserviceException, describe, grpc_status_for
+from seldon_s2i.protos import prediction_pb2, prediction_pb2_grpc
+from seldon_s2i.service import Inbound, SeldonService, timed
+
+log = logging.getLogger(__name__)
+
+SERVICES = ("Generic", "Model", "Router", "Transformer", "OutputTransformer", "Combiner", "Seldon")
+SERVICE_NAMES = tuple(prediction_pb2.DESCRIPTOR.services_by_name[name].full_name for name in SERVICES)
+
+
+class SeldonServicer:
+    """Implements every rpc of Generic, Model, Router, Transformer, OutputTransformer, Combiner and Seldon."""
+
+    def __init__(self, service: SeldonService) -> None:
+        self.service = service
+
+    def _call(self, name: str, operation: Callable[[Inbound], Any], request: Any, context: grpc.ServicerContext) -> Any:
+        done = timed(self.service.recorder, name, "grpc")
+        try:
+            outcome = operation(Inbound(request, proto_codec, "grpc"))
+            answer = _as_message(outcome.value) if isinstance(outcome, Raw) else proto_codec.encode_message(outcome)
+        except Exception as error:
+            done(_abort_code(error).name)
+            _abort(context, error)
+        done("OK")
+        return answer
+
+    def Predict(self, request: Any, context: grpc.ServicerContext) -> Any:
+        return self._call("predict", self.service.predict, request, context)
+
+    def TransformInput(self, request: Any, context: grpc.ServicerContext) -> Any:
+        return self._call("transform_input", self.service.transform_input, request, context)
+
+    def TransformOutput(self, request: Any, context: grpc.ServicerContext) -> Any:
+        return self._call("transform_output", self.service.transform_output, request, context)
+
+    def Route(self, request: Any, context: grpc.ServicerContext) -> Any:
+        return self._call("route", self.service.route, request, context)
+
+    def Aggregate(self, request: Any, context: grpc.ServicerContext) -> Any:
+        return self._call("aggregate", self.service.aggregate, request, context)
+
+    def SendFeedback(self, request: Any, context: grpc.ServicerContext) -> Any:
+        return self._call("send_feedback", self.service.send_feedback, request, context)
+
+    def Metadata(self, request: Any, context: grpc.ServicerContext) -> Any:
+        try:
+            return proto_codec.to_metadata_proto(self.service.metadata())
+        except Exception as error:
+            _abort(context, error)
+
+    def ModelMetadata(self, request: Any, context: grpc.ServicerContext) -> Any:
+        return self.Metadata(request, context)
+
+    def GraphMetadata(self, request: Any, context: grpc.ServicerContext) -> Any:
+        context.abort(grpc.StatusCode.UNIMPLEMENTED, "GraphMetadata is served by the graph orchestrator, not a single component")
+
+
+def _as_message(value: Any) -> Any:
+    if isinstance(value, prediction_pb2.SeldonMessage):
+        return value
+    if isinstance(value, dict):
+        try:
+            return json_format.ParseDict(value, prediction_pb2.SeldonMessage(), ignore_unknown_fields=True)
+        except json_format.ParseError as error:
+            raise SeldonMicroserviceException(f"Raw response is not a SeldonMessage: {error}", status_code=500) from None
+    raise SeldonMicroserviceException(
+        f"Raw method returned {type(value).__name__}; over gRPC it must return a SeldonMessage", status_code=500
+    )
+
+
+def _abort_code(error: BaseException) -> grpc.StatusCode:
+    status, _, _ = describe(error)
+    return grpc_status_for(status)
+
+
+def _abort(context: grpc.ServicerContext, error: BaseException) -> None:
+    status, reason, message = describe(error)
+    if status >= 500:
+        log.error("rpc failed: %s", message, exc_info=error)
+    context.set_trailing_metadata((("seldon-reason", reason), ("seldon-http-status", str(status))))
+    context.abort(grpc_status_for(status), message)
+
+
+def server_options(max_message_bytes: int) -> list[tuple[str, Any]]:
+    return [
+        ("grpc.max_send_message_length", max_message_bytes),
+        ("grpc.max_receive_message_length", max_message_bytes),
+        ("grpc.so_reuseport", 1),
+    ]
+
+
+def build_server(service: SeldonService, address: str, threads: int, max_message_bytes: int) -> grpc.Server:
+    """A grpcio server with the Seldon services, standard health checking and reflection, bound to ``address``."""
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="seldon-grpc"),
+        options=server_options(max_message_bytes),
+    )
+    servicer = SeldonServicer(service)
+    for name in SERVICES:
+        getattr(prediction_pb2_grpc, f"add_{name}Servicer_to_server")(servicer, server)
+    health_servicer = health.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    for name in ("", *SERVICE_NAMES):
+        health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
+    if server.add_insecure_port(address) == 0:
+        raise OSError(f"cannot bind gRPC to {address}")
+    return server

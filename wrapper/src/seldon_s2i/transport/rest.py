@@ -1,0 +1,176 @@
+"""The REST transport: a Flask app serving every path of Seldon's Python wrapper."""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, Request, Response, request
+from flask_cors import CORS
+from werkzeug.exceptions import HTTPException
+
+from seldon_s2i.codec import json as json_codec
+from seldon_s2i.codec.message import Message
+from seldon_s2i.component.adapter import Raw
+from seldon_s2i.errors import (
+    METHOD_NOT_ALLOWED,
+    NOT_FOUND,
+    PAYLOAD_TOO_LARGE,
+    SeldonMicroserviceException,
+    describe,
+    error_body,
+)
+from seldon_s2i.service import Inbound, SeldonService, timed
+
+log = logging.getLogger(__name__)
+
+JSON = "application/json"
+_HTTP_REASONS = {404: NOT_FOUND, 405: METHOD_NOT_ALLOWED, 413: PAYLOAD_TOO_LARGE}
+
+
+def _form_document(req: Request) -> Any:
+    """Seldon's multipart form: each field is a JSON fragment of the message (strData stays text)."""
+    document: dict[str, Any] = {}
+    for key, value in req.form.items():
+        document[key] = value if key == "strData" else json_codec.loads(value)
+    for key, upload in req.files.items():
+        content = upload.read()
+        document[key] = base64.b64encode(content).decode("ascii") if key == "binData" else content.decode("utf-8")
+    return document
+
+
+def read_document(req: Request) -> Any:
+    """The request's SeldonMessage JSON, from any of the forms Seldon accepts."""
+    mimetype = req.mimetype
+    if mimetype == "multipart/form-data":
+        return _form_document(req)
+    if mimetype == "application/x-www-form-urlencoded" and "json" in req.form:
+        return json_codec.loads(req.form["json"])
+    if "json" in req.args:
+        return json_codec.loads(req.args["json"])
+    body = req.get_data(cache=False)
+    if not body:
+        raise SeldonMicroserviceException(
+            "Can't find JSON in data: send a JSON body, a json= form field or a ?json= query parameter"
+        )
+    return json_codec.loads(body)
+
+
+def _json_response(document: Any, status: int = 200) -> Response:
+    return Response(json_codec.dumps(document), status=status, mimetype=JSON)
+
+
+def _raw_response(value: Any, predict_like: bool) -> Response:
+    if isinstance(value, Response):
+        return value
+    if isinstance(value, bytes | bytearray | str):
+        return Response(bytes(value) if isinstance(value, bytearray) else value, status=200, mimetype=JSON)
+    status = 200
+    if predict_like and isinstance(value, dict):
+        code = (value.get("status") or {}).get("code") if isinstance(value.get("status"), dict) else None
+        if isinstance(code, int) and not isinstance(code, bool) and 100 <= code <= 599:
+            status = code
+    return _json_response(value, status)
+
+
+def create_app(service: SeldonService, *, max_request_bytes: int, payload_passthrough: bool = False) -> Flask:
+    app = Flask("seldon_s2i")
+    app.config["MAX_CONTENT_LENGTH"] = max_request_bytes
+    app.config["MAX_FORM_MEMORY_SIZE"] = max_request_bytes
+    CORS(app)  # browsers may call the model directly, as with Seldon
+    recorder = service.recorder
+
+    def endpoint(
+        name: str, operation: Callable[[Inbound], Message | Raw], predict_like: bool = False
+    ) -> Callable[[], Response]:
+        def view() -> Response:
+            done = timed(recorder, name, "rest")
+            try:
+                if predict_like and payload_passthrough:
+                    raw: Any = request.get_data(cache=False) if "json" not in request.args else request.args["json"]
+                else:
+                    raw = read_document(request)
+                outcome = operation(Inbound(raw, json_codec, "rest"))
+                if isinstance(outcome, Raw):
+                    answer = _raw_response(outcome.value, predict_like)
+                else:
+                    answer = _json_response(json_codec.encode_message(outcome))
+            except Exception as error:  # reported to the caller as Seldon error JSON
+                answer = _error_response(error)
+            done(answer.status_code)
+            return answer
+
+        view.__name__ = f"seldon_{name}"
+        return view
+
+    predict = endpoint("predict", service.predict, predict_like=True)
+    feedback = endpoint("send_feedback", service.send_feedback)
+    both = ["GET", "POST"]
+    app.add_url_rule("/predict", view_func=predict, methods=both)
+    app.add_url_rule("/api/v1.0/predictions", "predictions_v1", predict, methods=["POST"])
+    app.add_url_rule("/api/v0.1/predictions", "predictions_v01", predict, methods=["POST"])
+    app.add_url_rule("/send-feedback", view_func=feedback, methods=both)
+    app.add_url_rule("/api/v1.0/feedback", "feedback_v1", feedback, methods=["POST"])
+    app.add_url_rule("/api/v0.1/feedback", "feedback_v01", feedback, methods=["POST"])
+    app.add_url_rule("/transform-input", view_func=endpoint("transform_input", service.transform_input), methods=both)
+    app.add_url_rule("/transform-output", view_func=endpoint("transform_output", service.transform_output), methods=both)
+    app.add_url_rule("/route", view_func=endpoint("route", service.route), methods=both)
+    app.add_url_rule("/aggregate", view_func=endpoint("aggregate", service.aggregate), methods=both)
+
+    @app.get("/health/ping")
+    def ping() -> Response:
+        return Response("pong", mimetype="text/html")
+
+    def health_status() -> Response:
+        done = timed(recorder, "health_status", "rest")
+        try:
+            outcome = service.health_status()
+            answer = (
+                _raw_response(outcome.value, False)
+                if isinstance(outcome, Raw)
+                else _json_response(json_codec.encode_message(outcome))
+            )
+        except Exception as error:
+            answer = _error_response(error)
+        done(answer.status_code)
+        return answer
+
+    app.add_url_rule("/health/status", "health_status", health_status, methods=["GET"])
+    app.add_url_rule("/api/v1.0/health/status", "health_status_v1", health_status, methods=["GET"])
+
+    def metadata() -> Response:
+        try:
+            return _json_response(service.metadata())
+        except Exception as error:
+            return _error_response(error)
+
+    app.add_url_rule("/metadata", "metadata", metadata, methods=["GET"])
+    app.add_url_rule("/api/v1.0/metadata", "metadata_v1", metadata, methods=["GET"])
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        # Real 404/405/413 (Seldon answers these with 500).
+        status = error.code or 500
+        reason = _HTTP_REASONS.get(status, "MICROSERVICE_BAD_DATA" if status < 500 else "MICROSERVICE_INTERNAL_ERROR")
+        answer = _json_response(error_body(f"{error.name}: {error.description}", reason), status)
+        if status == 405 and error.get_response().headers.get("Allow"):
+            answer.headers["Allow"] = error.get_response().headers["Allow"]
+        return answer
+
+    return app
+
+
+def _error_response(error: Exception) -> Response:
+    if isinstance(error, HTTPException):
+        status = error.code or 500
+        return _json_response(
+            error_body(f"{error.name}: {error.description}", _HTTP_REASONS.get(status, "MICROSERVICE_BAD_DATA")), status
+        )
+    status, reason, message = describe(error)
+    if status >= 500:
+        log.error("request failed: %s", message, exc_info=error)
+    else:
+        log.info("bad request: %s", message)
+    return _json_response(error_body(message, reason), status)
