@@ -1,0 +1,241 @@
+"""Serving benchmark of issue 3: ours vs seldon-core 1.18.2 vs MLServer 1.7.1 vs a bare echo ceiling, one table.
+
+Run from anywhere as `.venv/bin/python bench/serving.py` (the project venv); `--help` lists the knobs. It installs
+the competitors into .venvs/ when missing, starts each server in turn on 127.0.0.1, checks once with a real
+client that it answers the identity of the request, times every transport x payload x concurrency cell with
+wrk (REST) or h2load (gRPC), checks the answers again, and prints one Markdown table that is also written to
+bench/results/serving.md (raw numbers in serving.json next to it). Exit status 1 if any server or cell failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+
+# Run as a script, this file's folder is on sys.path but the repository root is not.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import serving_load, serving_payloads, serving_report, serving_servers
+from bench.serving_load import LoadResult, LoadToolError
+from bench.serving_payloads import Payload
+from bench.serving_servers import RunningServer, ServerError, ServerSpec
+
+TRANSPORTS = ("rest", "grpc")
+# The first answer may take a while: MLServer listens before its model is loaded.
+FIRST_ANSWER_SECONDS = 60
+
+
+class ValidationError(RuntimeError):
+    """A server answered something other than the identity of the request."""
+
+
+@dataclass(frozen=True)
+class Bodies:
+    """The bytes one server gets for one payload, and the framed size of its correct gRPC answer."""
+
+    rest: Path
+    rest_content_type: str
+    grpc: Path  # already framed for h2load
+    grpc_answer_bytes: int = 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    for tool in ("wrk", "h2load"):
+        if serving_report.tool_version(tool) is None:
+            print(f"serving.py: error: {tool} is not installed (run scripts/setup-dev)", file=sys.stderr)
+            return 2
+    payloads = [
+        payload
+        for payload in (serving_payloads.small_payload(), serving_payloads.large_payload())
+        if payload.key in args.payloads
+    ]
+    specs = [spec for spec in serving_servers.SERVERS if spec.key in args.servers]
+    report = serving_report.Report(payloads, specs, args.concurrency, args.seconds, args.warmup)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="seldon-s2i-bench-") as scratch:
+        for spec in specs:
+            benchmark_server(spec, payloads, args, Path(scratch), report)
+    report.wall_seconds = time.monotonic() - started
+    table = report.render()
+    print(table)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(table)
+    args.output.with_suffix(".json").write_text(json.dumps(report.raw(), indent=1) + "\n")
+    print(f"\nwritten to {args.output} and {args.output.with_suffix('.json').name}", file=sys.stderr)
+    return 1 if report.has_failures() else 0
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="serving.py", description=__doc__.split("\n\n")[0])
+    keys = [spec.key for spec in serving_servers.SERVERS]
+    parser.add_argument("--servers", type=_choices(keys), default=keys, help=f"comma list of {','.join(keys)}")
+    parser.add_argument("--transports", type=_choices(TRANSPORTS), default=list(TRANSPORTS), help="rest,grpc")
+    parser.add_argument("--payloads", type=_choices(("small", "large")), default=["small", "large"])
+    parser.add_argument("--concurrency", type=_positive_ints, default=[1, 16], help="comma list (default 1,16)")
+    parser.add_argument("--seconds", type=int, default=5, help="timed seconds per cell (default 5)")
+    parser.add_argument("--warmup", type=int, default=2, help="untimed seconds before each cell (default 2)")
+    parser.add_argument("--output", type=Path, default=serving_servers.BENCH / "results" / "serving.md")
+    args = parser.parse_args(argv)
+    if args.seconds <= 0 or args.warmup < 0:
+        parser.error("--seconds must be positive and --warmup not negative")
+    return args
+
+
+def benchmark_server(
+    spec: ServerSpec, payloads: list[Payload], args: argparse.Namespace, scratch: Path, report: serving_report.Report
+) -> None:
+    if (why := spec.missing()) is not None:
+        report.server_failed(spec, f"not run: {why}")
+        print(f"--> {spec.label}: not run: {why}", file=sys.stderr)
+        return
+    workdir = scratch / spec.key
+    workdir.mkdir()
+    print(f"--> {spec.label}: starting", file=sys.stderr, flush=True)
+    try:
+        server = serving_servers.start(spec, workdir)
+    except ServerError as error:
+        report.server_failed(spec, f"did not start: {error}")
+        print(f"--> {spec.label}: did not start: {error}", file=sys.stderr)
+        return
+    try:
+        bodies = {payload.key: write_bodies(spec, payload, workdir) for payload in payloads}
+        try:
+            for payload in payloads:
+                bodies[payload.key] = validate(server, payload, bodies[payload.key], args.transports, first=True)
+        except ValidationError as error:
+            report.server_failed(spec, f"wrong answer before timing: {error}")
+            print(f"--> {spec.label}: wrong answer: {error}", file=sys.stderr)
+            return
+        report.versions[spec.key] = serving_report.server_version(spec.key)
+        for transport in args.transports:
+            for payload in payloads:
+                for concurrency in args.concurrency:
+                    cell = (spec.key, transport, payload.key, concurrency)
+                    report.cells[cell] = time_cell(server, transport, bodies[payload.key], concurrency, args, workdir)
+                    print(
+                        f"    {transport} {payload.key} c={concurrency}: {serving_report.brief(report.cells[cell])}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+        try:
+            for payload in payloads:
+                validate(server, payload, bodies[payload.key], args.transports, first=False)
+        except ValidationError as error:
+            report.server_failed(spec, f"wrong answer after timing: {error}")
+    finally:
+        server.stop()
+
+
+def write_bodies(spec: ServerSpec, payload: Payload, workdir: Path) -> Bodies:
+    if spec.protocol == "seldon":
+        rest, message = serving_payloads.seldon_json(payload), serving_payloads.seldon_proto(payload)
+    else:
+        rest = serving_payloads.v2_json(payload)
+        message = serving_payloads.v2_proto(payload, serving_servers.MLSERVER_MODEL)
+    rest_path, grpc_path = workdir / f"{payload.key}.json", workdir / f"{payload.key}.grpc"
+    rest_path.write_bytes(rest)
+    grpc_path.write_bytes(serving_payloads.grpc_frame(message))
+    return Bodies(rest_path, "application/json", grpc_path)
+
+
+def validate(server: RunningServer, payload: Payload, bodies: Bodies, transports: Sequence[str], first: bool) -> Bodies:
+    """Send the payload once per transport with a real client; return `bodies` with the gRPC answer size."""
+    v2 = server.spec.protocol == "v2"
+    answer_bytes = bodies.grpc_answer_bytes
+    if "rest" in transports:
+        answer = _post(server, bodies, FIRST_ANSWER_SECONDS if first else 0)
+        check = serving_payloads.v2_json_mismatch if v2 else serving_payloads.seldon_json_mismatch
+        if (mismatch := check(payload, answer)) is not None:
+            raise ValidationError(f"REST {payload.label}: {mismatch}")
+    if "grpc" in transports:
+        message = bodies.grpc.read_bytes()[5:]
+        options = [("grpc.max_receive_message_length", -1), ("grpc.max_send_message_length", -1)]
+        with grpc.insecure_channel(f"127.0.0.1:{server.ports.grpc}", options=options) as channel:
+            call = channel.unary_unary(server.spec.grpc_path)
+            try:
+                reply: bytes = call(message, timeout=60, wait_for_ready=first)
+            except grpc.RpcError as error:
+                raise ValidationError(f"gRPC {payload.label}: {error.code().name} {error.details()}") from error
+        check = serving_payloads.v2_proto_mismatch if v2 else serving_payloads.seldon_proto_mismatch
+        if (mismatch := check(payload, reply)) is not None:
+            raise ValidationError(f"gRPC {payload.label}: {mismatch}")
+        answer_bytes = len(serving_payloads.grpc_frame(reply))
+    return Bodies(bodies.rest, bodies.rest_content_type, bodies.grpc, answer_bytes)
+
+
+def _post(server: RunningServer, bodies: Bodies, retry_seconds: float) -> bytes:
+    request = urllib.request.Request(
+        server.rest_url(), data=bodies.rest.read_bytes(), headers={"Content-Type": bodies.rest_content_type}
+    )
+    deadline = time.monotonic() + retry_seconds
+    while True:
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return bytes(response.read())
+        except urllib.error.HTTPError as error:
+            problem = f"HTTP {error.code}: {error.read()[:300]!r}"
+        except OSError as error:
+            problem = str(error)
+        if time.monotonic() > deadline or server.exited():
+            raise ValidationError(f"REST: {problem}")
+        time.sleep(0.5)
+
+
+def time_cell(
+    server: RunningServer, transport: str, bodies: Bodies, concurrency: int, args: argparse.Namespace, workdir: Path
+) -> LoadResult | str:
+    """Warm up, then time one cell; a failure becomes the cell's text."""
+
+    def run(seconds: int) -> LoadResult:
+        if transport == "rest":
+            return serving_load.run_rest(server.rest_url(), bodies.rest, bodies.rest_content_type, concurrency, seconds)
+        log = workdir / "h2load.log"
+        return serving_load.run_grpc(
+            server.grpc_url(), bodies.grpc, concurrency, seconds, bodies.grpc_answer_bytes, log
+        )
+
+    try:
+        if args.warmup > 0:
+            run(args.warmup)
+        result = serving_load.measure_server_cpu(server.session_ids, lambda: run(args.seconds))
+    except LoadToolError as error:
+        return f"failed: {error}"
+    if (why := server.exited()) is not None:
+        return f"server {why.splitlines()[0]}"
+    return result
+
+
+def _choices(allowed: Sequence[str]) -> Callable[[str], list[str]]:
+    def parse(text: str) -> list[str]:
+        chosen = [item.strip() for item in text.split(",") if item.strip()]
+        unknown = [item for item in chosen if item not in allowed]
+        if unknown or not chosen:
+            raise argparse.ArgumentTypeError(f"choose from {','.join(allowed)} (got {text!r})")
+        return chosen
+
+    return parse
+
+
+def _positive_ints(text: str) -> list[int]:
+    try:
+        values = [int(item) for item in text.split(",")]
+    except ValueError:
+        values = []
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected positive integers separated by commas, got {text!r}")
+    return values
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,311 @@
+"""The servers of the serving benchmark: how each is installed, started, stopped, and which settings it runs with.
+
+Every server runs as its own process group in its own session (so its CPU can be summed and it can be stopped
+whole), from a fresh temp folder holding its model code, on free ports of 127.0.0.1. Competitors run with their
+documented defaults; only ports are set. Used by bench/serving.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH = REPO / "bench"
+COMPONENTS = BENCH / "components"
+PROJECT_BIN = Path(sys.executable).parent  # the project venv that runs this benchmark
+SIDE_VENVS = REPO / ".venvs"
+
+SELDON_CORE_REQUIREMENTS = ("seldon-core==1.18.2", "setuptools<81")  # gunicorn 20.1 needs pkg_resources
+MLSERVER_REQUIREMENTS = ("mlserver==1.7.1", "uvloop==0.21.0")  # newer uvloop breaks MLServer's workers
+MLSERVER_MODEL = "identity"
+# Inherited variables that would silently change a server's settings away from its defaults.
+SETTING_ENV_PREFIXES = ("PREDICTIVE_UNIT_", "GUNICORN_", "GRPC_", "SELDON_", "MLSERVER_", "GRANIAN_", "FLASK_")
+STARTUP_SECONDS = 120
+
+Protocol = Literal["seldon", "v2"]
+
+
+class ServerError(RuntimeError):
+    """A server could not be installed or started."""
+
+
+@dataclass(frozen=True)
+class Ports:
+    http: int
+    grpc: int
+    metrics: int
+
+
+@dataclass(frozen=True)
+class ServerSpec:
+    """How to run one contender."""
+
+    key: str
+    label: str
+    protocol: Protocol
+    settings: str  # the settings it runs with, for the table's notes
+    prepare: Callable[[Path, Ports], list[list[str]]]  # writes model files, returns the commands to start
+    rest_path: str
+    grpc_path: str
+    missing: Callable[[], str | None] = field(default=lambda: None)  # why it cannot run, if it cannot
+
+
+@dataclass
+class RunningServer:
+    spec: ServerSpec
+    ports: Ports
+    processes: list[subprocess.Popen[bytes]]
+    log: Path
+
+    @property
+    def session_ids(self) -> list[int]:
+        return [process.pid for process in self.processes]
+
+    def rest_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.http}{self.spec.rest_path}"
+
+    def grpc_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.grpc}{self.spec.grpc_path}"
+
+    def exited(self) -> str | None:
+        for process in self.processes:
+            if process.poll() is not None:
+                return f"exited with status {process.returncode}; last log lines:\n{tail(self.log)}"
+        return None
+
+    def stop(self) -> None:
+        for process in self.processes:
+            _signal_group(process, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for process in self.processes:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _signal_group(process, signal.SIGKILL)
+                process.wait()
+            # Workers outliving their parent are still in the group.
+            _signal_group(process, signal.SIGKILL)
+
+
+def start(spec: ServerSpec, workdir: Path) -> RunningServer:
+    ports = Ports(*free_ports(3))
+    commands = spec.prepare(workdir, ports)
+    log = workdir / "server.log"
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(SETTING_ENV_PREFIXES)}
+    processes = []
+    with log.open("ab") as log_file:
+        for command in commands:
+            processes.append(
+                subprocess.Popen(
+                    command,
+                    cwd=workdir,
+                    env=environment,
+                    stdout=log_file,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            )
+    server = RunningServer(spec, ports, processes, log)
+    try:
+        _wait_for_ports(server, (ports.http, ports.grpc))
+    except ServerError:
+        server.stop()
+        raise
+    return server
+
+
+def _wait_for_ports(server: RunningServer, ports: tuple[int, ...]) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    pending = list(ports)
+    while pending:
+        if (why := server.exited()) is not None:
+            raise ServerError(f"{server.spec.label} {why}")
+        if time.monotonic() > deadline:
+            raise ServerError(f"{server.spec.label} did not listen on {pending} within {STARTUP_SECONDS}s")
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", pending[0])) == 0:
+                pending.pop(0)
+                continue
+        time.sleep(0.2)
+
+
+def free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signum)
+
+
+# --------------------------------------------------------------------------------- side environments
+
+
+def ensure_side_venv(name: str, requirements: tuple[str, ...], check: str) -> Path:
+    """Create .venvs/<name> with `requirements` unless `check` (a Python statement) already runs there."""
+    venv = SIDE_VENVS / name
+    python = venv / "bin" / "python"
+    if python.exists() and subprocess.run([python, "-c", check], capture_output=True, check=False).returncode == 0:
+        return venv
+    print(f"--> installing {' '.join(requirements)} into {venv.relative_to(REPO)}", file=sys.stderr, flush=True)
+    base_python = getattr(sys, "_base_executable", None) or shutil.which("python3") or "python3"
+    steps = [] if python.exists() else [[base_python, "-m", "venv", str(venv)]]
+    steps.append([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *requirements])
+    for step in steps:
+        done = subprocess.run(step, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise ServerError(f"could not set up {venv.relative_to(REPO)}: {(done.stdout + done.stderr)[-500:]}")
+    return venv
+
+
+# ---------------------------------------------------------------------------------------- the servers
+
+
+def _copy_identity(workdir: Path) -> None:
+    shutil.copy(COMPONENTS / "Identity.py", workdir / "Identity.py")
+
+
+def _ours(workdir: Path, ports: Ports) -> list[list[str]]:
+    _copy_identity(workdir)
+    return [
+        [
+            str(PROJECT_BIN / "seldon-microservice"),
+            "Identity",
+            "--service-type",
+            "MODEL",
+            "--http-port",
+            str(ports.http),
+            "--grpc-port",
+            str(ports.grpc),
+            "--metrics-port",
+            str(ports.metrics),
+        ]
+    ]
+
+
+def _ours_missing() -> str | None:
+    binary = PROJECT_BIN / "seldon-microservice"
+    if not binary.exists():
+        return f"{binary} is not installed"
+    done = subprocess.run([binary, "--help"], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        return f"seldon-microservice --help fails: {(done.stdout + done.stderr).strip().splitlines()[-1:]}"
+    return None
+
+
+def _seldon_core(workdir: Path, ports: Ports) -> list[list[str]]:
+    venv = ensure_side_venv("seldon-core", SELDON_CORE_REQUIREMENTS, "import seldon_core, pkg_resources")
+    _copy_identity(workdir)
+    return [
+        [
+            str(venv / "bin" / "seldon-core-microservice"),
+            "Identity",
+            "--service-type",
+            "MODEL",
+            "--http-port",
+            str(ports.http),
+            "--grpc-port",
+            str(ports.grpc),
+            "--metrics-port",
+            str(ports.metrics),
+        ]
+    ]
+
+
+def _mlserver(workdir: Path, ports: Ports) -> list[list[str]]:
+    venv = ensure_side_venv("mlserver", MLSERVER_REQUIREMENTS, "import mlserver, uvloop")
+    shutil.copy(COMPONENTS / "identity_runtime.py", workdir / "identity_runtime.py")
+    (workdir / "settings.json").write_text(
+        f'{{"http_port": {ports.http}, "grpc_port": {ports.grpc}, "metrics_port": {ports.metrics}}}\n'
+    )
+    (workdir / "model-settings.json").write_text(
+        f'{{"name": "{MLSERVER_MODEL}", "implementation": "identity_runtime.IdentityRuntime"}}\n'
+    )
+    return [[str(venv / "bin" / "mlserver"), "start", str(workdir)]]
+
+
+def _bare(workdir: Path, ports: Ports) -> list[list[str]]:
+    shutil.copy(BENCH / "bare_echo.py", workdir / "bare_echo.py")
+    return [
+        [
+            str(PROJECT_BIN / "granian"),
+            "--interface",
+            "wsgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(ports.http),
+            "bare_echo:app",
+        ],
+        [str(PROJECT_BIN / "python"), "bare_echo.py", "grpc", str(ports.grpc)],
+    ]
+
+
+SELDON_REST_PATH = "/api/v1.0/predictions"
+SELDON_GRPC_PATH = "/seldon.protos.Model/Predict"
+
+SERVERS: tuple[ServerSpec, ...] = (
+    ServerSpec(
+        "ours",
+        "ours (seldon-microservice)",
+        "seldon",
+        "its defaults",
+        _ours,
+        SELDON_REST_PATH,
+        SELDON_GRPC_PATH,
+        missing=_ours_missing,
+    ),
+    ServerSpec(
+        "seldon-core",
+        "seldon-core 1.18.2",
+        "seldon",
+        "defaults: gunicorn 1 worker x 1 thread (sync), gRPC 1 process x 1 thread, access log off",
+        _seldon_core,
+        SELDON_REST_PATH,
+        SELDON_GRPC_PATH,
+    ),
+    ServerSpec(
+        "mlserver",
+        "MLServer 1.7.1",
+        "v2",
+        "defaults: parallel_workers=1 (inference in 1 worker process), debug=true (access logs on)",
+        _mlserver,
+        f"/v2/models/{MLSERVER_MODEL}/infer",
+        "/inference.GRPCInferenceService/ModelInfer",
+    ),
+    ServerSpec(
+        "bare",
+        "bare echo (ceiling)",
+        "seldon",
+        "Flask app on granian WSGI (defaults: 1 worker) + grpcio server (default thread pool); echo bytes, no parsing",
+        _bare,
+        SELDON_REST_PATH,
+        SELDON_GRPC_PATH,
+    ),
+)
