@@ -1,0 +1,164 @@
+"""``seldon-s2i build SOURCE BUILDER_IMAGE OUTPUT_IMAGE``: an s2i build without s2i or a daemon.
+
+It fetches the sources (folder or git URL), writes the build context that
+``s2i build --as-dockerfile`` (OpenShift 4's Source strategy) would write, and
+builds it with buildah or podman. Registered by ``seldon_s2i.build.register``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from seldon_s2i.build import dockerfile, engine, source
+from seldon_s2i.cli import CommandError
+
+SCRIPTS_URL_LABELS = ("io.openshift.s2i.scripts-url", "io.s2i.scripts-url")
+DESTINATION_LABELS = ("io.openshift.s2i.destination", "io.s2i.destination")
+ASSEMBLE_USER_LABEL = "io.openshift.s2i.assemble-user"
+# Where OpenShift's BuildConfig mountTrustedCA puts the cluster's CA bundle; assemble hands it to pip.
+TRUSTED_CA_PATH = "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", help="folder or git URL (https://, ssh://, git@host:path, file://) of the sources")
+    parser.add_argument("builder_image", metavar="builder-image", help="the s2i builder, e.g. seldon-python")
+    parser.add_argument(
+        "output_image", metavar="output-image", nargs="?", help="name of the image to build (not needed with --as-dockerfile)"
+    )
+    parser.add_argument("--context-dir", help="sub-folder of the source that holds the application")
+    parser.add_argument("--ref", help="branch, tag or commit to build from a git source")
+    parser.add_argument(
+        "-e", "--env", action="append", default=[], metavar="NAME=VALUE",
+        help="build and run-time environment variable; wins over .s2i/environment (repeatable)",
+    )
+    parser.add_argument(
+        "-E", "--environment-file", action="append", default=[], type=Path, metavar="FILE",
+        help="file of NAME=VALUE lines, like .s2i/environment (repeatable)",
+    )
+    parser.add_argument("--label", action="append", default=[], metavar="NAME=VALUE", help="extra output image label")
+    parser.add_argument(
+        "--incremental", action="store_true",
+        help="reuse the previous output image's saved artifacts (installed dependencies)",
+    )
+    parser.add_argument(
+        "--incremental-from", metavar="IMAGE", help="take the artifacts from IMAGE instead of the output image"
+    )
+    parser.add_argument(
+        "--trusted-ca", type=Path, metavar="FILE",
+        help="CA bundle mounted read-only into the build steps (TLS-intercepting proxies); never stored in the image",
+    )
+    parser.add_argument("--assemble-user", help="numeric user that runs assemble (default: the builder's label or 1001)")
+    parser.add_argument("--as-dockerfile", type=Path, metavar="DIR", help="only write the Dockerfile and its context to DIR")
+    parser.add_argument("--engine", choices=engine.ENGINES, help="image builder to use (default: buildah, else podman)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="show only the build steps and the s2i progress lines")
+
+
+def _progress(message: str) -> None:
+    print(f"---> {message}", file=sys.stderr, flush=True)
+
+
+def _scripts_dir(labels: dict[str, str]) -> str:
+    for key in SCRIPTS_URL_LABELS:
+        url = labels.get(key, "")
+        if url.startswith("image://"):
+            return url.removeprefix("image://")
+        if url:
+            raise CommandError(f"the builder's {key} label is {url!r}; only image:// script locations are supported")
+    return dockerfile.DEFAULT_SCRIPTS_DIR
+
+
+def _assemble_user(requested: str | None, config: engine.ImageConfig | None) -> str:
+    labels = config.labels if config else {}
+    image_user = (config.user if config else "").partition(":")[0]
+    user = requested or labels.get(ASSEMBLE_USER_LABEL) or image_user or dockerfile.DEFAULT_ASSEMBLE_USER
+    if not user.isdigit() or int(user) == 0:
+        # OpenShift's restricted builds insist on a numeric, non-root assemble user.
+        raise CommandError(f"the assemble user must be a numeric, non-root user id like 1001, not {user!r}")
+    return user
+
+
+def _prepare_output_folder(folder: Path, sources: Path) -> None:
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise CommandError(f"--as-dockerfile {folder} exists and is not an empty folder; nothing was written")
+    if folder.resolve() == sources.resolve() or sources.resolve() in folder.resolve().parents:
+        raise CommandError(f"--as-dockerfile {folder} is inside the source folder; choose a folder outside it")
+    folder.mkdir(parents=True, exist_ok=True)
+
+
+def handle(args: argparse.Namespace) -> int:
+    if args.output_image is None and args.as_dockerfile is None:
+        raise CommandError("give the output image name, or --as-dockerfile DIR to only write the build context")
+    if (args.incremental or args.incremental_from) and args.output_image is None and args.incremental_from is None:
+        raise CommandError("--incremental needs the output image name (its previous version holds the artifacts)")
+    if args.trusted_ca is not None and not args.trusted_ca.is_file():
+        raise CommandError(f"--trusted-ca {args.trusted_ca} is not a readable file")
+    extra_env: dict[str, str] = {}
+    for env_file in args.environment_file:
+        if not env_file.is_file():
+            raise CommandError(f"--environment-file {env_file} is not a file")
+        extra_env |= source.read_environment_file(env_file)
+    extra_env |= source.parse_assignments(args.env, "-e/--env")
+    extra_labels = source.parse_assignments(args.label, "--label")
+    builder = engine.find_engine(args.engine)
+    started = time.monotonic()
+
+    with tempfile.TemporaryDirectory(prefix="seldon-s2i-build-") as scratch_name:
+        scratch = Path(scratch_name)
+        if source.is_git_url(args.source):
+            _progress(f"Cloning {args.source}" + (f" at {args.ref}" if args.ref else ""))
+        root, info = source.fetch(args.source, args.ref, scratch)
+        context = source.context_folder(root, args.context_dir)
+        build_context = args.as_dockerfile or scratch / "context"
+        _prepare_output_folder(build_context, context)
+        staged = build_context / dockerfile.UPLOAD_SOURCES
+        for removed in source.stage_sources(context, staged):
+            _progress(f"Leaving out {removed.relative_to(staged)} (.s2iignore)")
+
+        environment = source.read_environment_file(staged / source.ENVIRONMENT_FILE) | extra_env
+        scripts = source.override_scripts(staged)
+        if scripts:
+            (build_context / dockerfile.UPLOAD_SCRIPTS).mkdir(parents=True)
+            for name, path in scripts.items():
+                shutil.copy2(path, build_context / dockerfile.UPLOAD_SCRIPTS / name)
+            _progress(f"Using the source's own .s2i/bin scripts: {', '.join(sorted(scripts))}")
+
+        config = engine.image_config(builder, args.builder_image)
+        if config is None:
+            _progress(f"Builder image {args.builder_image} is not present locally; {builder} will try to pull it")
+        labels = config.labels if config else {}
+        incremental_from = None
+        if args.incremental or args.incremental_from:
+            previous = args.incremental_from or args.output_image
+            if engine.image_exists(builder, previous):
+                incremental_from = previous
+                _progress(f"Incremental build: reusing the artifacts of {previous}")
+            else:
+                _progress(f"Incremental build: no previous image {previous}, so this build starts clean")
+        plan = dockerfile.BuildPlan(
+            builder_image=args.builder_image,
+            output_image=args.output_image,
+            environment=environment,
+            labels=dockerfile.output_labels(args.builder_image, args.output_image, info, args.context_dir) | extra_labels,
+            scripts_dir=_scripts_dir(labels),
+            destination=next((labels[key] for key in DESTINATION_LABELS if labels.get(key)), dockerfile.DEFAULT_DESTINATION),
+            assemble_user=_assemble_user(args.assemble_user, config),
+            override_scripts=frozenset(scripts),
+            incremental_from=incremental_from,
+        )
+        (build_context / "Dockerfile").write_text(dockerfile.render(plan), encoding="utf-8")
+        volumes = [f"{args.trusted_ca.resolve()}:{TRUSTED_CA_PATH}:ro"] if args.trusted_ca else []
+
+        if args.as_dockerfile is not None:
+            command = engine.build_command(builder, build_context, args.output_image or "IMAGE", volumes)
+            _progress(f"Wrote {build_context / 'Dockerfile'} and its context; build it with: {' '.join(command)}")
+            return 0
+        _progress(f"Building {args.output_image} from {args.builder_image} with {builder}")
+        engine.build_image(builder, build_context, args.output_image, volumes, quiet=args.quiet)
+    _progress(f"Built {args.output_image} in {time.monotonic() - started:.1f} s")
+    print(args.output_image)
+    return 0
