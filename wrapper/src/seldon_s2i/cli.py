@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 # Modules that contribute subcommands, in the order --help lists them.
-SUBCOMMAND_MODULES: tuple[str, ...] = ()
+SUBCOMMAND_MODULES: tuple[str, ...] = ("seldon_s2i.build", "seldon_s2i.openshift.template_command")
 
 
 class CommandError(Exception):

@@ -1,0 +1,127 @@
+"""``seldon-s2i template process``: render an OpenShift Template without ``oc``.
+
+Registered by ``seldon_s2i.cli``; the rendering itself is
+``seldon_s2i.openshift.templates``. Prints the objects as a ``v1`` List (JSON by
+default, like ``oc process``) on stdout, and the template's message, which holds
+the webhook URLs and generated secrets, on stderr so a pipe into ``oc apply -f -``
+or ``kubectl apply -f -`` stays clean.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from seldon_s2i.cli import CommandError
+from seldon_s2i.openshift import templates
+
+
+def parse_assignment(text: str, what: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not equals or not name.strip():
+        raise CommandError(f"{what} {text!r} must look like NAME=VALUE")
+    return name.strip(), value
+
+
+def collect_values(assignments: list[str], param_files: list[str]) -> dict[str, str]:
+    """Parameter values from --param-file lines, then -p (the later source must agree)."""
+    pairs: list[tuple[str, str]] = []
+    for param_file in param_files:
+        for number, line in enumerate(read_text(param_file).splitlines(), start=1):
+            if line.strip() and not line.lstrip().startswith("#"):
+                pairs.append(parse_assignment(line, f"{param_file} line {number}:"))
+    pairs.extend(parse_assignment(text, "parameter") for text in assignments)
+    values: dict[str, str] = {}
+    for name, value in pairs:
+        if name in values and values[name] != value:
+            raise CommandError(f"parameter {name} is given twice with different values")
+        values[name] = value
+    return values
+
+
+def read_text(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CommandError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise CommandError(f"{path}: cannot read: {error}") from None
+
+
+def load_template(path: str) -> Any:
+    try:
+        return yaml.safe_load(read_text(path))
+    except yaml.YAMLError as error:
+        raise CommandError(f"{path}: not valid YAML or JSON: {' '.join(str(error).split())}") from None
+
+
+def parameter_table(template: Any) -> str:
+    rows = [("NAME", "DESCRIPTION", "GENERATOR", "VALUE")]
+    for parameter in templates.parameters_of(templates.check_template(template)):
+        generator = parameter.generate and f"{parameter.generate} {parameter.generate_from}"
+        value = parameter.value or ("(required)" if parameter.required else "")
+        rows.append((parameter.name, parameter.description.replace("\n", " "), generator, value))
+    widths = [max(len(row[column]) for row in rows[:]) for column in range(3)]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)) + "  " + row[3]
+        for row in rows
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    template = load_template(args.template)
+    try:
+        if args.parameters:
+            print(parameter_table(template))
+            return 0
+        values = collect_values(args.param, args.param_file)
+        labels = dict(parse_assignment(text, "label") for text in args.labels)
+        result = templates.process(template, values, extra_labels=labels, ignore_unknown=args.ignore_unknown_parameters)
+    except templates.TemplateError as error:
+        raise CommandError(f"{args.template}: {error}") from None
+    if args.output == "yaml":
+        sys.stdout.write(yaml.safe_dump(result.as_list(), sort_keys=False))
+    else:
+        sys.stdout.write(json.dumps(result.as_list(), indent=2) + "\n")
+    if result.message and not args.quiet:
+        print(result.message.rstrip(), file=sys.stderr)
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    template_parser = subparsers.add_parser(
+        "template", help="work with OpenShift Templates", description="Work with OpenShift Templates."
+    )
+    actions = template_parser.add_subparsers(dest="template_command", metavar="ACTION", required=True)
+    process_parser = actions.add_parser(
+        "process",
+        help="render a Template into the objects it creates, like `oc process`",
+        description=(
+            "Render an OpenShift Template with OpenShift's rules: ${NAME} and ${{NAME}} substitution, "
+            "generated values, required parameters, template labels and namespace stripping."
+        ),
+    )
+    process_parser.add_argument("template", help="Template file (YAML or JSON), or - for stdin")
+    process_parser.add_argument(
+        "-p", "--param", action="append", default=[], metavar="NAME=VALUE", help="set a parameter (repeatable)"
+    )
+    process_parser.add_argument(
+        "--param-file", action="append", default=[], metavar="FILE", help="read NAME=VALUE lines from FILE"
+    )
+    process_parser.add_argument(
+        "-l", "--labels", action="append", default=[], metavar="KEY=VALUE", help="add a label to every object"
+    )
+    process_parser.add_argument("-o", "--output", choices=("json", "yaml"), default="json", help="output format")
+    process_parser.add_argument(
+        "--ignore-unknown-parameters", action="store_true", help="ignore -p values the template does not declare"
+    )
+    process_parser.add_argument("--parameters", action="store_true", help="list the template's parameters and exit")
+    process_parser.add_argument("-q", "--quiet", action="store_true", help="do not print the template's message")
+    process_parser.set_defaults(handler=run)
