@@ -16,12 +16,13 @@ class MyModel:
 
     def load(self):
         # Stands in for reading a trained model file; runs once per serving process.
-        self.weights = np.array(
-            [[0.9, -0.2, -0.7], [0.3, 0.5, -0.8], [-1.2, 0.1, 1.1], [-0.9, 0.2, 0.7]],
-        )
+        self.centre = np.array([5.8, 3.0, 3.8, 1.2])
+        self.weights = np.array([[0.0, 0.0, 0.0], [1.0, 0.0, -0.5], [-2.0, 0.3, 1.5], [-2.0, 0.0, 2.0]])
+        self.bias = np.array([0.0, 1.0, 0.0])
 
     def predict(self, X, features_names=None, **kwargs):
-        logits = np.asarray(X, dtype=float).reshape(-1, 4) @ self.weights / self.temperature
+        features = np.asarray(X, dtype=float).reshape(-1, 4) - self.centre
+        logits = (features @ self.weights + self.bias) / self.temperature
         logits -= logits.max(axis=1, keepdims=True)
         probabilities = np.exp(logits)
         self.predictions += 1

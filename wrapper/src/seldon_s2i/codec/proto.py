@@ -184,6 +184,7 @@ def encode_message(message: Message) -> Any:
             proto.data.tftensor.CopyFrom(tftensor.from_numpy(np.asarray(value)))
         else:
             nested = value.tolist() if isinstance(value, np.ndarray) else value
+            proto.data.ndarray.SetInParent()  # an empty list is still an ndarray answer
             _fill_list_value(proto.data.ndarray, nested)
     elif kind is DataKind.JSON:
         try:

@@ -1,0 +1,6 @@
+"""A class that forgot its predict method."""
+
+
+class NoPredict:
+    def predict_proba(self, X):
+        return X
