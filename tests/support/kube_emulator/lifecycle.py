@@ -1,0 +1,131 @@
+"""The control-plane controllers that deletion depends on: garbage collector, namespace and CRD cleanup.
+
+``server.py`` runs ``collect_garbage`` on its event loop shortly after any deletion (so, as on a real cluster,
+dependents disappear after the DELETE of their owner has returned); tests may also call it directly. It handles
+ownerReferences (background, foreground and orphan propagation), terminating namespaces and deleted CRDs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kube_emulator.hooks import CRD_CLEANUP_FINALIZER
+from kube_emulator.resources import ResourceType
+from kube_emulator.store import Store
+
+_MAX_PASSES = 100
+
+
+def collect_garbage(store: Store) -> None:
+    """Run passes until nothing changes (a dependent chain a levels deep needs a passes)."""
+    with store.lock:
+        for _ in range(_MAX_PASSES):
+            if not _one_pass(store):
+                return
+
+
+def _meta(obj: dict[str, Any]) -> dict[str, Any]:
+    meta: dict[str, Any] = obj["metadata"]
+    return meta
+
+
+def _dependents(store: Store, uid: str) -> list[tuple[ResourceType, dict[str, Any]]]:
+    return [(resource, obj) for resource, obj in store.all_objects()
+            if any(ref.get("uid") == uid for ref in _meta(obj).get("ownerReferences") or [])]
+
+
+def _owner_alive(store: Store, dependent_resource: ResourceType, dependent: dict[str, Any],
+                 reference: dict[str, Any]) -> bool:
+    found = store.by_uid(reference.get("uid", ""))
+    if found is None:
+        return False
+    owner_resource, owner = found
+    # A namespaced owner must live in the dependent's namespace; a cluster-scoped one anywhere.
+    return not owner_resource.namespaced or (
+        dependent_resource.namespaced and _meta(owner).get("namespace") == _meta(dependent).get("namespace"))
+
+
+def _delete(store: Store, resource: ResourceType, obj: dict[str, Any], propagation: str | None = None) -> None:
+    meta = _meta(obj)
+    if not meta.get("deletionTimestamp"):
+        store.delete(resource, meta.get("namespace", ""), meta["name"], propagation=propagation)
+
+
+def _drop_finalizer(store: Store, resource: ResourceType, obj: dict[str, Any], finalizer: str) -> None:
+    def change(new: dict[str, Any]) -> None:
+        _meta(new)["finalizers"] = [item for item in _meta(new).get("finalizers") or [] if item != finalizer]
+    store.update_object(resource, obj, change)
+
+
+def _without_owner(uid: str) -> Callable[[dict[str, Any]], None]:
+    def change(new: dict[str, Any]) -> None:
+        _meta(new)["ownerReferences"] = [ref for ref in _meta(new).get("ownerReferences") or []
+                                         if ref.get("uid") != uid]
+    return change
+
+
+def _with_owners(references: list[dict[str, Any]]) -> Callable[[dict[str, Any]], None]:
+    def change(new: dict[str, Any]) -> None:
+        _meta(new)["ownerReferences"] = references
+    return change
+
+
+def _one_pass(store: Store) -> bool:
+    changed = False
+    for resource, obj in list(store.all_objects()):
+        meta = _meta(obj)
+        uid, deleting, finalizers = meta["uid"], bool(meta.get("deletionTimestamp")), meta.get("finalizers") or []
+        if deleting and "orphan" in finalizers:
+            for dependent_resource, dependent in _dependents(store, uid):
+                store.update_object(dependent_resource, dependent, _without_owner(uid))
+            _drop_finalizer(store, resource, obj, "orphan")
+            changed = True
+        elif deleting and "foregroundDeletion" in finalizers:
+            dependents = _dependents(store, uid)
+            for dependent_resource, dependent in dependents:
+                if not _meta(dependent).get("deletionTimestamp"):
+                    _delete(store, dependent_resource, dependent, "Foreground")
+                    changed = True
+            if not dependents:
+                _drop_finalizer(store, resource, obj, "foregroundDeletion")
+                changed = True
+        references = meta.get("ownerReferences") or []
+        if references and not deleting:
+            alive = [ref for ref in references if _owner_alive(store, resource, obj, ref)]
+            if not alive:
+                _delete(store, resource, obj)
+                changed = True
+            elif len(alive) < len(references):
+                store.update_object(resource, obj, _with_owners(alive))
+                changed = True
+        if deleting and resource.storage_key == ("", "namespaces"):
+            changed |= _empty_namespace(store, resource, obj)
+        if deleting and CRD_CLEANUP_FINALIZER in finalizers:
+            changed |= _empty_crd(store, resource, obj)
+    return changed
+
+
+def _empty_namespace(store: Store, namespaces: ResourceType, namespace: dict[str, Any]) -> bool:
+    name = _meta(namespace)["name"]
+    contents = [(resource, obj) for resource, obj in store.all_objects()
+                if resource.namespaced and _meta(obj).get("namespace") == name]
+    for resource, obj in contents:
+        _delete(store, resource, obj)
+    if contents:
+        return any(not _meta(obj).get("deletionTimestamp") for _, obj in contents)
+    if (namespace.get("spec") or {}).get("finalizers"):
+        store.update_object(namespaces, namespace, lambda new: new["spec"].update(finalizers=[]))
+        return True
+    return False
+
+
+def _empty_crd(store: Store, crds: ResourceType, crd: dict[str, Any]) -> bool:
+    storage_key = (crd["spec"]["group"], crd["spec"]["names"]["plural"])
+    instances = [(resource, obj) for resource, obj in store.all_objects() if resource.storage_key == storage_key]
+    for resource, obj in instances:
+        _delete(store, resource, obj)
+    if instances:
+        return any(not _meta(obj).get("deletionTimestamp") for _, obj in instances)
+    _drop_finalizer(store, crds, crd, CRD_CLEANUP_FINALIZER)
+    return True

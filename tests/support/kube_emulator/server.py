@@ -1,0 +1,381 @@
+"""The HTTP face of the emulator: an aiohttp application speaking the Kubernetes REST API over plain HTTP.
+
+``running.py`` serves it on 127.0.0.1 in a background thread. This module only parses URLs, query parameters
+and bodies, calls ``store.py`` (and ``openshift.py`` for the OpenShift-only endpoints) and writes responses;
+watches stream newline-delimited JSON events until ``timeoutSeconds``, client disconnect or reset.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import dataclasses
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import yaml
+from aiohttp import web
+
+from kube_emulator import discovery, errors, lifecycle, openshift, selectors
+from kube_emulator.resources import ResourceType
+from kube_emulator.store import PATCH_TYPES, Store, WatchEvent, WriteOptions, WriteResult
+
+
+@dataclasses.dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    query: dict[str, str]
+    content_type: str
+    body: Any
+
+
+@dataclasses.dataclass
+class Fault:
+    """An injected failure: matching requests get ``status`` until ``times`` runs out (None = forever)."""
+
+    method: str
+    path_pattern: re.Pattern[str]
+    status: int
+    reason: str
+    message: str
+    times: int | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    resource: ResourceType
+    namespace: str | None
+    name: str | None
+    subresource: str
+
+
+class ApiServer:
+    def __init__(self, store: Store, bookmark_interval: float = 5.0) -> None:
+        self.store = store
+        self.bookmark_interval = bookmark_interval
+        self.requests: list[RecordedRequest] = []
+        self.faults: list[Fault] = []
+        self._gc_pending = False
+        self.app = web.Application(client_max_size=64 * 1024 * 1024)
+        self.app.router.add_route("*", "/{path:.*}", self.handle)
+
+    # -- entry ---------------------------------------------------------------------------------------------------
+
+    def schedule_garbage_collection(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Called by the store from any thread after a deletion: collect once, soon, on the server loop."""
+        if self._gc_pending:
+            return
+        self._gc_pending = True
+
+        def run() -> None:
+            self._gc_pending = False
+            lifecycle.collect_garbage(self.store)
+        loop.call_soon_threadsafe(run)
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        body_text = await request.text()
+        content_type = request.headers.get("Content-Type", "").split(";")[0].strip()
+        self.requests.append(RecordedRequest(request.method, request.path, dict(request.query), content_type,
+                                             _safe_json(body_text)))
+        try:
+            fault = self._take_fault(request.method, request.path)
+            if fault is not None:
+                raise errors.ApiError(fault.status, fault.reason, fault.message)
+            return await self._dispatch(request, body_text, content_type)
+        except errors.ApiError as failure:
+            return web.json_response(failure.to_status(), status=failure.code)
+
+    def _take_fault(self, method: str, path: str) -> Fault | None:
+        for fault in self.faults:
+            if fault.method in ("*", method) and fault.path_pattern.search(path):
+                if fault.times is not None:
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self.faults.remove(fault)
+                return fault
+        return None
+
+    async def _dispatch(self, request: web.Request, body_text: str, content_type: str) -> web.StreamResponse:
+        segments = [segment for segment in request.path.split("/") if segment]
+        document = self._discovery(segments)
+        if document is not None:
+            if request.method != "GET":
+                raise errors.method_not_allowed()
+            return web.json_response(document)
+        target = self._target(segments)
+        query = request.query
+        method = request.method
+        if method == "GET" and query.get("watch") in ("true", "1"):
+            return await self._watch(request, target)
+        if method == "GET" and target.name is None:
+            return web.json_response(self._list(target, query))
+        if method == "GET" and target.subresource in ("", "status"):
+            return web.json_response(self.store.get(target.resource, target.namespace or "", target.name or ""))
+        if method == "POST" and target.name is None and target.namespace is None and target.resource.namespaced:
+            raise errors.method_not_allowed("the namespace of the object must be given in the URL")
+        if method == "POST" and target.name is None:
+            body = _parse_body(body_text, content_type)
+            if target.resource.storage_key == ("template.openshift.io", "processedtemplates"):
+                return web.json_response(openshift.process_template(body), status=201)
+            return self._written(self.store.create(target.resource, target.namespace or "", body,
+                                                   self._options(request, query)))
+        if method == "POST" and (target.resource.storage_key, target.subresource) == (
+                ("build.openshift.io", "buildconfigs"), "instantiate"):
+            build = openshift.instantiate(self.store, target.resource, target.namespace or "", target.name or "")
+            return web.json_response(build, status=201)
+        if target.name is None and method == "DELETE":
+            return web.json_response(self._delete_collection(target, query, body_text))
+        if target.name is None or target.subresource not in ("", "status"):
+            raise errors.method_not_allowed()
+        if method == "PUT":
+            return self._written(self.store.replace(target.resource, target.namespace or "", target.name,
+                                                    _parse_body(body_text, content_type),
+                                                    self._options(request, query), target.subresource))
+        if method == "PATCH":
+            if content_type not in PATCH_TYPES:
+                raise errors.unsupported_media_type(content_type)
+            return self._written(self.store.patch(target.resource, target.namespace or "", target.name,
+                                                  content_type, _parse_body(body_text, content_type),
+                                                  self._options(request, query), target.subresource))
+        if method == "DELETE":
+            return web.json_response(self._delete(target, query, body_text))
+        raise errors.method_not_allowed()
+
+    # -- routing ---------------------------------------------------------------------------------------------------
+
+    def _discovery(self, segments: list[str]) -> dict[str, Any] | None:
+        catalogue = self.store.catalogue
+        if not segments:
+            paths = ["/api", "/api/v1", "/apis", "/version", "/healthz", "/readyz", "/livez"]
+            for group, versions in catalogue.groups().items():
+                if group:
+                    paths += [f"/apis/{group}"] + [f"/apis/{group}/{version}" for version in versions]
+            return {"paths": sorted(paths)}
+        if segments in (["healthz"], ["readyz"], ["livez"]):
+            return {"status": "ok"}
+        if segments == ["version"]:
+            return discovery.SERVER_VERSION
+        if segments == ["api"]:
+            return discovery.api_versions()
+        if segments == ["apis"]:
+            return discovery.api_group_list(catalogue)
+        if segments == ["api", "v1"]:
+            return discovery.api_resource_list(catalogue, "", "v1")
+        if len(segments) == 2 and segments[0] == "apis":
+            found = discovery.api_group(catalogue, segments[1])
+            if found is None:
+                raise errors.unknown_path()
+            return found
+        if len(segments) == 3 and segments[0] == "apis":
+            found = discovery.api_resource_list(catalogue, segments[1], segments[2])
+            if found is None:
+                raise errors.unknown_path()
+            return found
+        return None
+
+    def _target(self, segments: list[str]) -> Target:
+        if len(segments) >= 3 and segments[:2] == ["api", "v1"]:
+            group, version, rest = "", "v1", segments[2:]
+        elif len(segments) >= 4 and segments[0] == "apis":
+            group, version, rest = segments[1], segments[2], segments[3:]
+        else:
+            raise errors.unknown_path()
+        namespace = None
+        if rest[0] == "namespaces" and len(rest) >= 3 and not (group == "" and rest[2] in ("status", "finalize")):
+            namespace, rest = rest[1], rest[2:]
+        if len(rest) > 3:
+            raise errors.unknown_path()
+        resource = self.store.catalogue.find(group, version, rest[0])
+        if resource is None or (namespace is not None and not resource.namespaced):
+            raise errors.unknown_path()
+        name = rest[1] if len(rest) > 1 else None
+        subresource = rest[2] if len(rest) > 2 else ""
+        known = {"", *(["status"] if resource.has_status else []), *(sub for sub, _ in resource.extra_subresources)}
+        if subresource not in known:
+            raise errors.unknown_path()
+        return Target(resource, namespace, name, subresource)
+
+    # -- verbs -----------------------------------------------------------------------------------------------------
+
+    def _options(self, request: web.Request, query: Any) -> WriteOptions:
+        dry_run = query.getall("dryRun", [])
+        if any(value != "All" for value in dry_run):
+            raise errors.bad_request(f"Invalid dryRun value: {dry_run}; only All is supported")
+        manager = query.get("fieldManager") or request.headers.get("User-Agent", "unknown").split("/")[0]
+        validation = query.get("fieldValidation", "Warn")
+        if validation not in ("Strict", "Warn", "Ignore"):
+            raise errors.bad_request(f'fieldValidation must be one of Strict, Warn, Ignore, got "{validation}"')
+        return WriteOptions(dry_run=bool(dry_run), field_manager=manager, force=query.get("force") == "true",
+                            field_validation=validation)
+
+    def _written(self, result: WriteResult) -> web.Response:
+        response = web.json_response(result.obj, status=201 if result.created else 200)
+        for warning in result.warnings:
+            response.headers.add("Warning", f'299 - "{warning}"')
+        return response
+
+    def _matcher(self, target: Target, query: Any) -> selectors.ObjectPredicate:
+        return selectors.object_predicate(target.resource, query.get("labelSelector"), query.get("fieldSelector"))
+
+    def _list(self, target: Target, query: Any) -> dict[str, Any]:
+        resource = target.resource
+        with self.store.lock:
+            items = self.store.list_objects(resource, target.namespace if resource.namespaced else None,
+                                    self._matcher(target, query))
+            resource_version = str(self.store.resource_version)
+        metadata: dict[str, Any] = {"resourceVersion": resource_version}
+        start = query.get("continue")
+        if start:
+            after = json.loads(base64.urlsafe_b64decode(start.encode()))["after"]
+            items = [item for item in items if _sort_key(item) > tuple(after)]
+        limit = int(query.get("limit") or 0)
+        if limit and len(items) > limit:
+            items = items[:limit]
+            token = json.dumps({"after": list(_sort_key(items[-1]))}).encode()
+            metadata["continue"] = base64.urlsafe_b64encode(token).decode()
+        if not resource.custom:
+            for item in items:  # like the real server, built-in list items carry no kind/apiVersion
+                item.pop("kind", None)
+                item.pop("apiVersion", None)
+        return {"kind": f"{resource.kind}List", "apiVersion": resource.api_version, "metadata": metadata,
+                "items": items}
+
+    def _delete_options(self, query: Any, body_text: str) -> tuple[str | None, dict[str, Any], bool]:
+        options = _safe_json(body_text) if body_text.strip() else {}
+        options = options if isinstance(options, dict) else {}
+        propagation = query.get("propagationPolicy") or options.get("propagationPolicy")
+        if propagation not in (None, "Orphan", "Background", "Foreground"):
+            raise errors.bad_request(f'propagationPolicy: Unsupported value: "{propagation}"')
+        dry_run = "All" in query.getall("dryRun", []) or "All" in (options.get("dryRun") or [])
+        return propagation, options.get("preconditions") or {}, dry_run
+
+    def _delete(self, target: Target, query: Any, body_text: str) -> dict[str, Any]:
+        propagation, preconditions, dry_run = self._delete_options(query, body_text)
+        obj, gone = self.store.delete(target.resource, target.namespace or "", target.name or "", propagation,
+                                      preconditions, dry_run)
+        if gone and not target.resource.custom:
+            return _success(target.resource, obj)
+        return obj
+
+    def _delete_collection(self, target: Target, query: Any, body_text: str) -> dict[str, Any]:
+        propagation, _, dry_run = self._delete_options(query, body_text)
+        resource = target.resource
+        deleted = []
+        for obj in self.store.list_objects(resource, target.namespace if resource.namespaced else None,
+                                   self._matcher(target, query)):
+            meta = obj["metadata"]
+            try:
+                deleted.append(self.store.delete(resource, meta.get("namespace", ""), meta["name"], propagation,
+                                                 None, dry_run)[0])
+            except errors.ApiError as failure:
+                if failure.code != 404:  # deleted meanwhile (e.g. by the collector) is fine
+                    raise
+        if resource.custom:
+            return {"kind": f"{resource.kind}List", "apiVersion": resource.api_version,
+                    "metadata": {"resourceVersion": str(self.store.resource_version)}, "items": deleted}
+        return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success"}
+
+    # -- watch -----------------------------------------------------------------------------------------------------
+
+    async def _watch(self, request: web.Request, target: Target) -> web.StreamResponse:
+        query = request.query
+        resource = target.resource
+        matches = self._matcher(target, query)
+        namespace = target.namespace if resource.namespaced else None
+
+        def visible(obj: dict[str, Any] | None) -> bool:
+            if obj is None:
+                return False
+            meta = obj["metadata"]
+            return ((namespace is None or meta.get("namespace") == namespace)
+                    and (target.name is None or meta["name"] == target.name) and matches(obj))
+
+        loop = asyncio.get_running_loop()
+        timeout = float(query.get("timeoutSeconds") or 0)
+        deadline = loop.time() + timeout if timeout else None
+        bookmarks = query.get("allowWatchBookmarks") == "true"
+        response = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
+        response.enable_chunked_encoding()
+        try:
+            with self.store.lock:
+                backlog, subscriber = self.store.subscribe(resource, query.get("resourceVersion"), loop)
+                seen = self.store.resource_version
+        except errors.ApiError as failure:
+            if failure.code != 410:
+                raise
+            await response.prepare(request)
+            await _send(response, {"type": "ERROR", "object": failure.to_status()})
+            return response
+        await response.prepare(request)
+        try:
+            for event in backlog:
+                await self._send_event(response, resource, event, visible)
+            while True:
+                waits = [self.bookmark_interval] if bookmarks else []
+                if deadline is not None:
+                    waits.append(deadline - loop.time())
+                if waits and min(waits) <= 0:
+                    break
+                try:
+                    live = await asyncio.wait_for(subscriber.queue.get(), min(waits) if waits else None)
+                except TimeoutError:
+                    if bookmarks and (deadline is None or loop.time() < deadline):
+                        await _send(response, {"type": "BOOKMARK", "object": {
+                            "kind": resource.kind, "apiVersion": resource.api_version,
+                            "metadata": {"resourceVersion": str(seen)}}})
+                    continue
+                if live is None:
+                    break
+                seen = max(seen, live.resource_version)
+                await self._send_event(response, resource, live, visible)
+            await response.write_eof()
+        except (ConnectionResetError, ConnectionError):
+            pass
+        finally:
+            self.store.unsubscribe(subscriber)
+        return response
+
+    async def _send_event(self, response: web.StreamResponse, resource: ResourceType, event: WatchEvent,
+                          visible: Callable[[dict[str, Any] | None], bool]) -> None:
+        now, before = visible(event.obj), visible(event.previous)
+        if event.type == "MODIFIED":
+            kind = "MODIFIED" if now and before else "ADDED" if now else "DELETED" if before else None
+        else:
+            kind = event.type if now else None
+        if kind is not None:
+            await _send(response, {"type": kind, "object": self.store.present(resource, event.obj)})
+
+
+async def _send(response: web.StreamResponse, event: dict[str, Any]) -> None:
+    await response.write(json.dumps(event).encode() + b"\n")
+
+
+def _sort_key(item: dict[str, Any]) -> tuple[str, str]:
+    return (item["metadata"].get("namespace", ""), item["metadata"]["name"])
+
+
+def _success(resource: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
+    details = {"name": obj["metadata"]["name"], "kind": resource.plural, "uid": obj["metadata"].get("uid", "")}
+    if resource.group:
+        details["group"] = resource.group
+    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
+
+
+def _safe_json(text: str) -> Any:
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return text
+
+
+def _parse_body(text: str, content_type: str) -> Any:
+    try:
+        body = yaml.safe_load(text) if "yaml" in content_type else json.loads(text)
+    except (ValueError, yaml.YAMLError) as failure:
+        raise errors.bad_request(f"the request body could not be decoded: {failure}") from failure
+    if body is None:
+        raise errors.bad_request("the request body is empty")
+    return body
