@@ -13,7 +13,11 @@ import sys
 from collections.abc import Sequence
 
 # Modules that contribute subcommands, in the order --help lists them.
-SUBCOMMAND_MODULES: tuple[str, ...] = ("seldon_s2i.build", "seldon_s2i.openshift.template_command")
+SUBCOMMAND_MODULES: tuple[str, ...] = (
+    "seldon_s2i.build",
+    "seldon_s2i.predict_command",
+    "seldon_s2i.openshift.template_command",
+)
 
 
 class CommandError(Exception):
