@@ -13,8 +13,15 @@ from typing import Any
 import kubernetes.client
 import kubernetes.dynamic
 from kube_emulator import KubeEmulator
-from kubernetes.client import V1Container, V1Deployment, V1DeploymentSpec, V1LabelSelector, V1ObjectMeta, \
-    V1PodSpec, V1PodTemplateSpec
+from kubernetes.client import (
+    V1Container,
+    V1Deployment,
+    V1DeploymentSpec,
+    V1LabelSelector,
+    V1ObjectMeta,
+    V1PodSpec,
+    V1PodTemplateSpec,
+)
 
 
 def _deployment(name: str, replicas: int = 1) -> V1Deployment:

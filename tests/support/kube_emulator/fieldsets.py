@@ -181,7 +181,8 @@ def apply(resource: ResourceType, live: dict[str, Any] | None, config: dict[str,
     merged: dict[str, Any] = patching.strategic_merge(base, {key: value for key, value in config.items()}, resolve)
     me: OwnerKey = (manager, "Apply", "")
     others = set().union(*(paths for key, paths in owners.items() if key != me))
-    for path in sorted(owners.get(me, set()) - applied, key=len, reverse=True):
+    # Whole list items first (shallowest first): their fields, merge key included, go with them.
+    for path in sorted(owners.get(me, set()) - applied, key=lambda path: (path[-1] != ".", len(path))):
         shared = (any(other[:len(path) - 1] == path[:-1] for other in others) if path[-1] == "."
                   else path in others)
         if not shared:

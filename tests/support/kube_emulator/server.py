@@ -108,7 +108,7 @@ class ApiServer:
         target = self._target(segments)
         query = request.query
         method = request.method
-        if method == "GET" and query.get("watch") in ("true", "1"):
+        if method == "GET" and _flag(query.get("watch")):
             return await self._watch(request, target)
         if method == "GET" and target.name is None:
             return web.json_response(self._list(target, query))
@@ -208,7 +208,7 @@ class ApiServer:
         validation = query.get("fieldValidation", "Warn")
         if validation not in ("Strict", "Warn", "Ignore"):
             raise errors.bad_request(f'fieldValidation must be one of Strict, Warn, Ignore, got "{validation}"')
-        return WriteOptions(dry_run=bool(dry_run), field_manager=manager, force=query.get("force") == "true",
+        return WriteOptions(dry_run=bool(dry_run), field_manager=manager, force=_flag(query.get("force")),
                             field_validation=validation)
 
     def _written(self, result: WriteResult) -> web.Response:
@@ -296,7 +296,7 @@ class ApiServer:
         loop = asyncio.get_running_loop()
         timeout = float(query.get("timeoutSeconds") or 0)
         deadline = loop.time() + timeout if timeout else None
-        bookmarks = query.get("allowWatchBookmarks") == "true"
+        bookmarks = _flag(query.get("allowWatchBookmarks"))
         response = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
         response.enable_chunked_encoding()
         try:
@@ -351,6 +351,11 @@ class ApiServer:
 
 async def _send(response: web.StreamResponse, event: dict[str, Any]) -> None:
     await response.write(json.dumps(event).encode() + b"\n")
+
+
+def _flag(value: str | None) -> bool:
+    """Booleans in query parameters, as Go's strconv.ParseBool reads them (the Python client sends "True")."""
+    return value in ("1", "t", "T", "true", "TRUE", "True")
 
 
 def _sort_key(item: dict[str, Any]) -> tuple[str, str]:
