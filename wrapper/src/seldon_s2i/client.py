@@ -71,6 +71,6 @@ def call_grpc(endpoint: str, operation: str, message: Any, timeout: float = 30, 
         try:
             reply = getattr(stub, method)(request, timeout=timeout)
         except grpc.RpcError as error:
-            code = error.code()  # type: ignore[attr-defined]
-            raise ClientError(f"gRPC {code.name}: {error.details()}", code.name) from None  # type: ignore[attr-defined]
+            code = error.code()
+            raise ClientError(f"gRPC {code.name}: {error.details()}", code.name) from None
     return json_format.MessageToDict(reply)
