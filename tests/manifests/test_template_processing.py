@@ -105,29 +105,33 @@ def test_unknown_parameters_are_rejected_unless_ignored() -> None:
 
 def test_literal_namespaces_are_stripped_and_parameterised_ones_kept() -> None:
     source = template(
-        [config_map({}, namespace="openshift"), {**config_map({}, namespace="${NS}"), "kind": "Other"}],
+        [config_map({}, namespace="openshift"), config_map({}, namespace="${NS}"), config_map({}, namespace="${{NS}}")],
         [{"name": "NS", "value": "models"}],
     )
-    fixed, parameterised = templates.process(source).objects
+    fixed, parameterised, value_reference = templates.process(source).objects
     assert "namespace" not in fixed["metadata"]
     assert parameterised["metadata"]["namespace"] == "models"
+    assert "namespace" not in value_reference["metadata"]  # only ${NS} keeps a namespace, as in OpenShift
 
 
 def test_template_labels_are_substituted_and_set_on_every_object_overwriting_equal_keys() -> None:
     source = template(
         [config_map({}, labels={"app": "old", "keep": "me"}), config_map({})],
         [{"name": "NAME", "value": "iris"}],
-        labels={"app": "${NAME}", "template": "t"},
+        labels={"app": "${NAME}", "template": "t", "${NAME}/role": "${{NAME}}"},
     )
     result = templates.process(source, extra_labels={"team": "ml"})
-    assert result.objects[0]["metadata"]["labels"] == {"app": "iris", "keep": "me", "template": "t", "team": "ml"}
-    assert result.objects[1]["metadata"]["labels"] == {"app": "iris", "template": "t", "team": "ml"}
+    expected = {"app": "iris", "template": "t", "iris/role": "iris", "team": "ml"}
+    assert result.objects[0]["metadata"]["labels"] == {**expected, "keep": "me"}
+    assert result.objects[1]["metadata"]["labels"] == expected
 
 
-def test_the_message_is_substituted() -> None:
+def test_the_message_is_substituted_as_text() -> None:
     source = template([], [{"name": "S", "generate": "expression", "from": "[a-f]{6}"}], message="secret: ${S}")
     result = templates.process(source)
     assert result.message == f"secret: {result.values['S']}"
+    quoted = template([], [{"name": "Q", "value": '"quoted"'}], message="${{Q}}")
+    assert templates.process(quoted).message == '"quoted"'
 
 
 def test_the_template_is_not_modified_by_processing() -> None:

@@ -7,9 +7,9 @@ rules follow OpenShift's template processor:
    random value from its ``from`` expression; a ``required`` parameter still empty
    after that is an error. Supplying an unknown parameter is an error unless asked
    to ignore it.
-2. ``message`` and the template ``labels`` are substituted.
+2. ``message`` and the template ``labels`` (keys and values) are substituted, as text.
 3. A literal ``metadata.namespace`` is removed from every object (the objects land
-   in the namespace they are created in); one that names a parameter is kept.
+   in the namespace they are created in); one holding a ``${NAME}`` reference is kept.
 4. In every string, ``${NAME}`` is replaced wherever it appears. A string that is
    exactly ``${{NAME}}`` is replaced by the value read as JSON, so ``"${{REPLICAS}}"``
    becomes the integer 2; a value that is not JSON stays a string. References to
@@ -146,16 +146,23 @@ def resolve_values(
     return values
 
 
-def substitute_string(text: str, values: Mapping[str, str]) -> Any:
-    """One string with references replaced; ``${{NAME}}`` alone yields the value read as JSON."""
+def substitute_text(text: str, values: Mapping[str, str]) -> str:
+    """``text`` with references replaced, always as text (messages, label keys and values)."""
     whole = VALUE_REFERENCE.match(text)
     if whole and whole.group(1) in values:
-        raw = values[whole.group(1)]
-        try:
-            return json.loads(raw)
-        except ValueError:
-            return raw
+        return values[whole.group(1)]
     return STRING_REFERENCE.sub(lambda ref: values.get(ref.group(1), ref.group(0)), text)
+
+
+def substitute_string(text: str, values: Mapping[str, str]) -> Any:
+    """One string field with references replaced; ``${{NAME}}`` alone yields the value read as JSON."""
+    whole = VALUE_REFERENCE.match(text)
+    if whole and whole.group(1) in values:
+        try:
+            return json.loads(values[whole.group(1)])
+        except ValueError:
+            return values[whole.group(1)]
+    return substitute_text(text, values)
 
 
 def substitute(value: Any, values: Mapping[str, str]) -> Any:
@@ -163,10 +170,7 @@ def substitute(value: Any, values: Mapping[str, str]) -> Any:
     if isinstance(value, str):
         return substitute_string(value, values)
     if isinstance(value, Mapping):
-        return {
-            STRING_REFERENCE.sub(lambda ref: values.get(ref.group(1), ref.group(0)), str(key)): substitute(item, values)
-            for key, item in value.items()
-        }
+        return {substitute_text(str(key), values): substitute(item, values) for key, item in value.items()}
     if isinstance(value, list):
         return [substitute(item, values) for item in value]
     return copy.deepcopy(value)
@@ -176,10 +180,8 @@ def strip_literal_namespace(item: dict[str, Any]) -> None:
     metadata = item.get("metadata")
     if isinstance(metadata, dict) and "namespace" in metadata:
         namespace = metadata["namespace"]
-        names_a_parameter = isinstance(namespace, str) and (
-            STRING_REFERENCE.search(namespace) or VALUE_REFERENCE.match(namespace)
-        )
-        if not names_a_parameter:
+        # Only a ${NAME} reference keeps it; OpenShift strips even a ${{NAME}} one.
+        if not (isinstance(namespace, str) and STRING_REFERENCE.search(namespace)):
             del metadata["namespace"]
 
 
@@ -203,9 +205,10 @@ def process(
     """Render ``template`` with the ``supplied`` parameter values (see the module docstring)."""
     checked = check_template(template)
     values = resolve_values(parameters_of(checked), supplied or {}, ignore_unknown=ignore_unknown)
-    message = substitute_string(str(checked.get("message", "")), values)
+    message = substitute_text(str(checked.get("message", "")), values)
     labels = {
-        **{str(key): str(substitute_string(value, values)) for key, value in (checked.get("labels") or {}).items()},
+        **{substitute_text(str(key), values): substitute_text(value, values)
+           for key, value in (checked.get("labels") or {}).items()},
         **(extra_labels or {}),
     }
     objects: list[dict[str, Any]] = []
@@ -215,4 +218,4 @@ def process(
         rendered = substitute(item, values)
         apply_labels(rendered, labels)
         objects.append(rendered)
-    return ProcessedTemplate(objects=objects, message=str(message), values=values, labels=labels)
+    return ProcessedTemplate(objects=objects, message=message, values=values, labels=labels)
