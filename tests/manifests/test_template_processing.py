@@ -165,7 +165,7 @@ def test_malformed_templates_are_rejected_with_a_reason(source: Any, message: st
         ("[a-f]{64}", "abcdef"),
         (r"[\d]{64}", string.digits),
         (r"[\w]{64}", string.ascii_letters + string.digits + "_"),
-        (r"[\a]{64}", string.ascii_letters),
+        (r"[\a]{64}", string.ascii_letters + string.digits),
         (r"[\A]{64}", "~!@#$%^&*()-_+={}[]\\|<,>.?/\"';:`"),
         (r"[A-Z\d]{64}", string.ascii_uppercase + string.digits),
     ],

@@ -4,8 +4,10 @@ Called by ``seldon_s2i.openshift.templates`` while processing a Template. The
 syntax is OpenShift's: only ``[class]{count}`` groups are generated, everything
 else is copied literally. A class lists characters, ranges such as ``a-z`` and the
 shorthands ``\\w`` (letters, digits, underscore), ``\\d`` (digits), ``\\a``
-(letters) and ``\\A`` (ASCII symbols). The count is 1 to 255, as in OpenShift.
-Values come from the operating system's CSPRNG because they are used as secrets.
+(letters and digits) and ``\\A`` (ASCII symbols). The count is 1 to 255, as in
+OpenShift. Ranges include both ends (OpenShift's own generator drops the last
+character of a range, e.g. never ``z`` for ``a-z``). Values come from the operating
+system's CSPRNG because they are used as secrets.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ MAX_GROUP_LENGTH = 255
 SHORTHAND_CLASSES: dict[str, str] = {
     r"\w": string.ascii_letters + string.digits + "_",
     r"\d": string.digits,
-    r"\a": string.ascii_letters,
+    r"\a": string.ascii_letters + string.digits,
     r"\A": "~!@#$%^&*()-_+={}[]\\|<,>.?/\"';:`",
 }
 
