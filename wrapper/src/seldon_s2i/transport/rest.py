@@ -9,6 +9,8 @@ from typing import Any
 
 from flask import Flask, Request, Response, request
 from flask_cors import CORS
+from google.protobuf import json_format
+from google.protobuf.message import Message as ProtoMessage
 from werkzeug.exceptions import HTTPException
 
 from seldon_s2i.codec import json as json_codec
@@ -65,6 +67,8 @@ def _json_response(document: Any, status: int = 200) -> Response:
 def _raw_response(value: Any, predict_like: bool) -> Response:
     if isinstance(value, Response):
         return value
+    if isinstance(value, ProtoMessage):  # e.g. send_feedback_raw, which receives a proto even over REST
+        value = json_format.MessageToDict(value)
     if isinstance(value, bytes | bytearray | str):
         return Response(bytes(value) if isinstance(value, bytearray) else value, status=200, mimetype=JSON)
     status = 200
