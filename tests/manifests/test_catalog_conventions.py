@@ -397,3 +397,9 @@ def test_the_webhook_rolebinding_binds_exactly_system_webhook_to_unauthenticated
     assert binding["subjects"] == [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group",
                                     "name": "system:unauthenticated"}]
     assert "namespace" not in binding["metadata"]
+
+
+def test_the_readme_lists_every_template() -> None:
+    readme = (REPOSITORY_ROOT / "openshift-templates" / "README.md").read_text()
+    listed = set(re.findall(r"^\| `([a-z0-9-]+)` \|", readme, flags=re.MULTILINE))
+    assert listed == {path.stem for path in TEMPLATE_FILES}
