@@ -73,7 +73,11 @@ def _with_owners(references: list[dict[str, Any]]) -> Callable[[dict[str, Any]],
 
 def _one_pass(store: Store) -> bool:
     changed = False
-    for resource, obj in list(store.all_objects()):
+    for uid in [_meta(obj)["uid"] for _, obj in store.all_objects()]:
+        found = store.by_uid(uid)  # fresh: earlier steps of this pass may have changed or removed it
+        if found is None:
+            continue
+        resource, obj = found
         meta = _meta(obj)
         uid, deleting, finalizers = meta["uid"], bool(meta.get("deletionTimestamp")), meta.get("finalizers") or []
         if deleting and "orphan" in finalizers:

@@ -278,6 +278,9 @@ class Store:
                 new["status"] = copy.deepcopy(old["status"])
             else:
                 new.pop("status", None)
+        for field in ("finalizers", "ownerReferences", "labels", "annotations"):
+            if field in metadata and not metadata[field]:
+                metadata.pop(field)  # omitempty in the Go types: an emptied list or map disappears
         warnings: list[str] = []
         if resource.custom:
             admitted, pruned, violations = schemas.admit(new, resource.schema)
