@@ -4,7 +4,8 @@ Registered by ``seldon_s2i.cli``; the rendering itself is
 ``seldon_s2i.openshift.templates``. Prints the objects as a ``v1`` List (JSON by
 default, like ``oc process``) on stdout, and the template's message, which holds
 the webhook URLs and generated secrets, on stderr so a pipe into ``oc apply -f -``
-or ``kubectl apply -f -`` stays clean.
+or ``kubectl apply -f -`` stays clean. A rendered SeldonDeployment that breaks
+Seldon's graph rules (``seldon_s2i.openshift.seldondeployment``) is an error.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 import yaml
 
 from seldon_s2i.cli import CommandError
-from seldon_s2i.openshift import templates
+from seldon_s2i.openshift import seldondeployment, templates
 
 
 def parse_assignment(text: str, what: str) -> tuple[str, str]:
@@ -86,6 +87,14 @@ def run(args: argparse.Namespace) -> int:
         result = templates.process(template, values, extra_labels=labels, ignore_unknown=args.ignore_unknown_parameters)
     except templates.TemplateError as error:
         raise CommandError(f"{args.template}: {error}") from None
+    broken = [
+        f"SeldonDeployment {item.get('metadata', {}).get('name', '?')}: {problem}"
+        for item in result.objects
+        if item.get("kind") == "SeldonDeployment"
+        for problem in seldondeployment.problems(item)
+    ]
+    if broken:
+        raise CommandError(f"{args.template}: the rendered graph would not run: {'; '.join(broken)}")
     if args.output == "yaml":
         sys.stdout.write(yaml.safe_dump(result.as_list(), sort_keys=False))
     else:
