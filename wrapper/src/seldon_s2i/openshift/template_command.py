@@ -69,7 +69,7 @@ def parameter_table(template: Any) -> str:
         generator = parameter.generate and f"{parameter.generate} {parameter.generate_from}"
         value = parameter.value or ("(required)" if parameter.required else "")
         rows.append((parameter.name, parameter.description.replace("\n", " "), generator, value))
-    widths = [max(len(row[column]) for row in rows[:]) for column in range(3)]
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
     return "\n".join(
         "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)) + "  " + row[3]
         for row in rows
