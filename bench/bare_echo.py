@@ -1,7 +1,7 @@
 """The ceiling of the serving benchmark: servers that echo the request body with no Seldon logic at all.
 
 `bare_echo:app` is a minimal Flask app (served by the same production server as our wrapper); `python
-bare_echo.py grpc PORT` is a minimal grpcio server answering Seldon's Model/Predict with the request bytes.
+bare_echo.py grpc PORT THREADS` is a minimal grpcio server answering Seldon's Model/Predict with the request bytes.
 Neither parses the payload, so they measure what the framework alone costs. Started by bench/serving.py.
 """
 
@@ -25,9 +25,9 @@ def _echo(request: bytes, context: grpc.ServicerContext) -> bytes:
     return request
 
 
-def serve_grpc(port: int) -> None:
-    # grpcio's default pool size; without (de)serializers the handler sees and returns raw bytes.
-    server = grpc.server(futures.ThreadPoolExecutor())
+def serve_grpc(port: int, threads: int) -> None:
+    # Without (de)serializers the handler sees and returns raw bytes.
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=threads))
     handler = grpc.unary_unary_rpc_method_handler(_echo)
     server.add_generic_rpc_handlers(
         (grpc.method_handlers_generic_handler("seldon.protos.Model", {"Predict": handler}),)
@@ -38,6 +38,6 @@ def serve_grpc(port: int) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] != "grpc":
-        sys.exit("usage: bare_echo.py grpc PORT")
-    serve_grpc(int(sys.argv[2]))
+    if len(sys.argv) != 4 or sys.argv[1] != "grpc":
+        sys.exit("usage: bare_echo.py grpc PORT THREADS")
+    serve_grpc(int(sys.argv[2]), int(sys.argv[3]))

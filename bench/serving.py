@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if payload.key in args.payloads
     ]
     specs = [spec for spec in serving_servers.SERVERS if spec.key in args.servers]
-    report = serving_report.Report(payloads, specs, args.concurrency, args.seconds, args.warmup)
+    report = serving_report.Report(payloads, specs, args.concurrency, args.seconds, args.warmup, args.repeat)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="seldon-s2i-bench-") as scratch:
         for spec in specs:
@@ -79,16 +79,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="serving.py", description=__doc__.split("\n\n")[0])
     keys = [spec.key for spec in serving_servers.SERVERS]
-    parser.add_argument("--servers", type=_choices(keys), default=keys, help=f"comma list of {','.join(keys)}")
+    parser.add_argument(
+        "--servers",
+        type=_choices(keys),
+        default=list(serving_servers.DEFAULT_SERVERS),
+        help=f"comma list of {','.join(keys)} (default {','.join(serving_servers.DEFAULT_SERVERS)})",
+    )
     parser.add_argument("--transports", type=_choices(TRANSPORTS), default=list(TRANSPORTS), help="rest,grpc")
     parser.add_argument("--payloads", type=_choices(("small", "large")), default=["small", "large"])
     parser.add_argument("--concurrency", type=_positive_ints, default=[1, 16], help="comma list (default 1,16)")
     parser.add_argument("--seconds", type=int, default=5, help="timed seconds per cell (default 5)")
     parser.add_argument("--warmup", type=int, default=2, help="untimed seconds before each cell (default 2)")
+    parser.add_argument("--repeat", type=int, default=1, help="timed runs per cell, the median is shown (default 1)")
     parser.add_argument("--output", type=Path, default=serving_servers.BENCH / "results" / "serving.md")
     args = parser.parse_args(argv)
-    if args.seconds <= 0 or args.warmup < 0:
-        parser.error("--seconds must be positive and --warmup not negative")
+    if args.seconds <= 0 or args.warmup < 0 or args.repeat < 1:
+        parser.error("--seconds and --repeat must be positive and --warmup not negative")
     return args
 
 
@@ -208,12 +214,13 @@ def time_cell(
     try:
         if args.warmup > 0:
             run(args.warmup)
-        result = serving_load.measure_server_cpu(server.session_ids, lambda: run(args.seconds))
+        results = [serving_load.measure_cpu(server.session_ids, lambda: run(args.seconds)) for _ in range(args.repeat)]
     except LoadToolError as error:
         return f"failed: {error}"
     if (why := server.exited()) is not None:
         return f"server {why.splitlines()[0]}"
-    return result
+    # The median run by throughput, with its own latencies, so every number in a row comes from one run.
+    return sorted(results, key=lambda result: result.requests_per_second)[len(results) // 2]
 
 
 def _choices(allowed: Sequence[str]) -> Callable[[str], list[str]]:

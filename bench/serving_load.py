@@ -7,6 +7,7 @@ closed loop: `concurrency` connections, each with one request in flight. bench/s
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import resource
@@ -38,6 +39,7 @@ class LoadResult:
     failed: int  # requests without a valid answer (HTTP status, socket error, timeout, gRPC error)
     client_cores: float  # CPU the load generator used, in cores (1.0 = one core busy all the time)
     server_cores: float = 0.0
+    other_cores: float = 0.0  # CPU used by everything else on the machine meanwhile: noise if well above 0
 
     @property
     def requests_per_second(self) -> float:
@@ -129,12 +131,24 @@ def run_grpc(url: str, framed_body: Path, concurrency: int, seconds: int, answer
     )
 
 
-def measure_server_cpu(session_ids: Sequence[int], run: Callable[[], LoadResult]) -> LoadResult:
-    """Run `run` and add the CPU all processes of the server's sessions used meanwhile, in cores."""
-    before, started = session_cpu_seconds(session_ids), time.monotonic()
+def measure_cpu(session_ids: Sequence[int], run: Callable[[], LoadResult]) -> LoadResult:
+    """Run `run`; add the CPU, in cores, of the server's processes and of everything else on the machine."""
+    server_before, machine_before, started = session_cpu_seconds(session_ids), machine_busy_seconds(), time.monotonic()
     result = run()
-    used, elapsed = session_cpu_seconds(session_ids) - before, time.monotonic() - started
-    return LoadResult(**{**result.__dict__, "server_cores": used / elapsed if elapsed else 0.0})
+    elapsed = time.monotonic() - started
+    server = session_cpu_seconds(session_ids) - server_before
+    machine = machine_busy_seconds() - machine_before
+    client = result.client_cores * result.seconds
+    return dataclasses.replace(
+        result, server_cores=server / elapsed, other_cores=max(0.0, machine - server - client) / elapsed
+    )
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores spent on anything but idling and waiting for I/O (first line of /proc/stat)."""
+    with open("/proc/stat") as stat:
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (int(tick) for tick in stat.readline().split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
 
 
 def session_cpu_seconds(session_ids: Sequence[int]) -> float:

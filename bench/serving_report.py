@@ -33,6 +33,7 @@ class Report:
     concurrencies: list[int]
     seconds: float
     warmup: float
+    repeat: int
     cells: dict[CellKey, LoadResult | str] = field(default_factory=dict)
     server_problems: dict[str, str] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
@@ -72,6 +73,7 @@ class Report:
             "versions": self.versions,
             "seconds": self.seconds,
             "warmup": self.warmup,
+            "repeat": self.repeat,
         }
 
     # ---------------------------------------------------------------------------------------- parts
@@ -83,7 +85,7 @@ class Report:
         lines = [
             f"Machine: {machine}. Everything on 127.0.0.1, one server at a time; total wall time "
             f"{self.wall_seconds / 60:.1f} min.",
-            f"Each cell: {self.warmup:g} s warm-up (discarded), then {self.seconds:g} s timed, closed loop with `c` "
+            f"Each cell: {self.warmup:g} s warm-up (discarded), then {self._timed()}, closed loop with `c` "
             "connections each keeping one request in flight. REST: `wrk -t1` (latency histogram). gRPC: `h2load -t1 "
             "-m1` (p50/p99 from its per-request log). Tools: "
             + ", ".join(f"{tool} {tool_version(tool)}" for tool in ("wrk", "h2load"))
@@ -92,7 +94,8 @@ class Report:
             "client (urllib, grpcio) and must answer the identity of the request. `failed` counts non-2xx, socket "
             "errors and timeouts (REST) and calls without a full answer body (gRPC: h2load cannot read grpc-status; "
             "a failed call is answered without DATA, so received DATA bytes / correct answer size = answered calls).",
-            "CPU columns: cores used during the timed run by all processes of the server, and by the load generator.",
+            "CPU columns: cores used during the timed run by all processes of the server, by the load generator, and by "
+            "everything else on the machine (other CPU well above 0 means the cell shared the machine: rerun it).",
             "Payloads: " + "; ".join(_payload_note(payload) for payload in self.payloads) + ". MLServer gets the "
             "equivalent Open Inference (v2) request: one FP64 input of the same shape (JSON `data`, gRPC "
             "`fp64_contents`).",
@@ -101,11 +104,16 @@ class Report:
             "|---|---|---|",
         ]
         for spec in self.specs:
-            settings = spec.settings
+            settings = spec.settings()
             if spec.key in self.server_problems:
                 settings += f" — **{self.server_problems[spec.key].splitlines()[0][:300]}**"
             lines.append(f"| {spec.label} | {self.versions.get(spec.key, '?')} | {settings} |")
         return lines
+
+    def _timed(self) -> str:
+        if self.repeat == 1:
+            return f"{self.seconds:g} s timed"
+        return f"{self.repeat} timed runs of {self.seconds:g} s (the row shows the run with the median req/s)"
 
     def _table(self) -> list[str]:
         header = (
@@ -119,8 +127,10 @@ class Report:
             "failed",
             "server CPU",
             "client CPU",
+            "other CPU",
             "ours ÷ seldon-core",
             "ours ÷ MLServer",
+            "ours ÷ bare",
         )
         lines = [
             "| " + " | ".join(header) + " |",
@@ -143,10 +153,10 @@ class Report:
     def _measures(self, key: CellKey) -> list[str]:
         result = self.cells[key]
         if isinstance(result, str):
-            return [result.replace("|", "/").replace("\n", " ")[:200]] + [""] * 7
-        ratios = ["", ""]
+            return [result.replace("|", "/").replace("\n", " ")[:200]] + [""] * 9
+        ratios = ["", "", ""]
         if key[0] == "ours":
-            ratios = [_ratio_text(self.ratio(key, "seldon-core")), _ratio_text(self.ratio(key, "mlserver"))]
+            ratios = [_ratio_text(self.ratio(key, competitor)) for competitor in ("seldon-core", "mlserver", "bare")]
         return [
             _rate(result.requests_per_second),
             _ms(result.p50_ms),
@@ -154,6 +164,7 @@ class Report:
             str(result.failed),
             f"{result.server_cores:.2f}",
             f"{result.client_cores:.2f}",
+            f"{result.other_cores:.2f}",
             *ratios,
         ]
 
@@ -199,6 +210,8 @@ def server_version(server_key: str) -> str:
         return f"seldon-s2i {_version('seldon-s2i')}, granian {_version('granian')}, grpcio {_version('grpcio')}"
     if server_key == "bare":
         return f"Flask {_version('flask')}, granian {_version('granian')}, grpcio {_version('grpcio')}"
+    if server_key == "bare-gunicorn":
+        return f"Flask {_version('flask')}, gunicorn {_version('gunicorn')}, grpcio {_version('grpcio')}"
     distribution = {"seldon-core": "seldon-core", "mlserver": "mlserver"}[server_key]
     python = SIDE_VENVS / distribution / "bin" / "python"
     script = "import importlib.metadata as m, sys; print(' '.join(m.version(d) for d in sys.argv[1:]))"

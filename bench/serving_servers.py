@@ -8,7 +8,9 @@ documented defaults; only ports are set. Used by bench/serving.py.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -54,7 +56,7 @@ class ServerSpec:
     key: str
     label: str
     protocol: Protocol
-    settings: str  # the settings it runs with, for the table's notes
+    settings: Callable[[], str]  # the settings it runs with, for the table's notes
     prepare: Callable[[Path, Ports], list[list[str]]]  # writes model files, returns the commands to start
     rest_path: str
     grpc_path: str
@@ -187,26 +189,47 @@ def ensure_side_venv(name: str, requirements: tuple[str, ...], check: str) -> Pa
 # ---------------------------------------------------------------------------------------- the servers
 
 
-def _copy_identity(workdir: Path) -> None:
+@dataclass(frozen=True)
+class ServingShape:
+    """Processes and threads of ours by default; the bare ceiling copies them so it differs only by Seldon logic."""
+
+    rest_workers: int = 1
+    rest_threads: int = 1
+    grpc_workers: int = 1
+    grpc_threads: int = 1
+
+    def describe(self) -> str:
+        return (
+            f"REST {self.rest_workers} worker(s) x {self.rest_threads} thread(s), "
+            f"gRPC {self.grpc_workers} process(es) x {self.grpc_threads} thread(s)"
+        )
+
+
+def ours_shape() -> ServingShape:
+    """Read ours' default shape from `seldon-microservice --help`, so the notes follow the lead's defaults."""
+    done = subprocess.run([PROJECT_BIN / "seldon-microservice", "--help"], capture_output=True, text=True, check=False)
+    help_text = " ".join(done.stdout.split())
+
+    def default(flag: str) -> int:
+        # The option's own entry (not the usage line): "--workers WORKERS <text> (default: 1)".
+        found = re.search(rf"(?<![\w\[-]){flag} [A-Z_]+ (?:(?! --[a-z]).)*?\(default: (\d+)\)", help_text)
+        return int(found.group(1)) if found else 1
+
+    return ServingShape(
+        default("--workers"), default("--threads"), default("--grpc-workers"), default("--grpc-threads")
+    )
+
+
+def _identity_model(workdir: Path, ports: Ports, executable: Path) -> list[list[str]]:
     shutil.copy(COMPONENTS / "Identity.py", workdir / "Identity.py")
+    return [[
+        str(executable), "Identity", "--service-type", "MODEL",
+        "--http-port", str(ports.http), "--grpc-port", str(ports.grpc), "--metrics-port", str(ports.metrics),
+    ]]  # fmt: skip
 
 
 def _ours(workdir: Path, ports: Ports) -> list[list[str]]:
-    _copy_identity(workdir)
-    return [
-        [
-            str(PROJECT_BIN / "seldon-microservice"),
-            "Identity",
-            "--service-type",
-            "MODEL",
-            "--http-port",
-            str(ports.http),
-            "--grpc-port",
-            str(ports.grpc),
-            "--metrics-port",
-            str(ports.metrics),
-        ]
-    ]
+    return _identity_model(workdir, ports, PROJECT_BIN / "seldon-microservice")
 
 
 def _ours_missing() -> str | None:
@@ -221,50 +244,56 @@ def _ours_missing() -> str | None:
 
 def _seldon_core(workdir: Path, ports: Ports) -> list[list[str]]:
     venv = ensure_side_venv("seldon-core", SELDON_CORE_REQUIREMENTS, "import seldon_core, pkg_resources")
-    _copy_identity(workdir)
-    return [
-        [
-            str(venv / "bin" / "seldon-core-microservice"),
-            "Identity",
-            "--service-type",
-            "MODEL",
-            "--http-port",
-            str(ports.http),
-            "--grpc-port",
-            str(ports.grpc),
-            "--metrics-port",
-            str(ports.metrics),
-        ]
-    ]
+    return _identity_model(workdir, ports, venv / "bin" / "seldon-core-microservice")
 
 
 def _mlserver(workdir: Path, ports: Ports) -> list[list[str]]:
     venv = ensure_side_venv("mlserver", MLSERVER_REQUIREMENTS, "import mlserver, uvloop")
     shutil.copy(COMPONENTS / "identity_runtime.py", workdir / "identity_runtime.py")
-    (workdir / "settings.json").write_text(
-        f'{{"http_port": {ports.http}, "grpc_port": {ports.grpc}, "metrics_port": {ports.metrics}}}\n'
-    )
-    (workdir / "model-settings.json").write_text(
-        f'{{"name": "{MLSERVER_MODEL}", "implementation": "identity_runtime.IdentityRuntime"}}\n'
-    )
+    settings = {"http_port": ports.http, "grpc_port": ports.grpc, "metrics_port": ports.metrics}
+    (workdir / "settings.json").write_text(json.dumps(settings))
+    model = {"name": MLSERVER_MODEL, "implementation": "identity_runtime.IdentityRuntime"}
+    (workdir / "model-settings.json").write_text(json.dumps(model))
     return [[str(venv / "bin" / "mlserver"), "start", str(workdir)]]
 
 
-def _bare(workdir: Path, ports: Ports) -> list[list[str]]:
+def _bare_grpc(workdir: Path, ports: Ports, shape: ServingShape) -> list[str]:
     shutil.copy(BENCH / "bare_echo.py", workdir / "bare_echo.py")
-    return [
-        [
-            str(PROJECT_BIN / "granian"),
-            "--interface",
-            "wsgi",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(ports.http),
-            "bare_echo:app",
-        ],
-        [str(PROJECT_BIN / "python"), "bare_echo.py", "grpc", str(ports.grpc)],
-    ]
+    return [str(PROJECT_BIN / "python"), "bare_echo.py", "grpc", str(ports.grpc), str(shape.grpc_threads)]
+
+
+def _bare(workdir: Path, ports: Ports) -> list[list[str]]:
+    shape = ours_shape()
+    granian = [
+        str(PROJECT_BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(ports.http),
+        "--workers", str(shape.rest_workers), "--blocking-threads", str(shape.rest_threads), "--no-ws",
+        "bare_echo:app",
+    ]  # fmt: skip
+    return [granian, _bare_grpc(workdir, ports, shape)]
+
+
+def _bare_gunicorn(workdir: Path, ports: Ports) -> list[list[str]]:
+    shape = ours_shape()
+    gunicorn = [
+        str(PROJECT_BIN / "gunicorn"), "--bind", f"127.0.0.1:{ports.http}", "--workers", str(shape.rest_workers),
+        "--threads", str(shape.rest_threads), "--worker-class", "gthread", "bare_echo:app",
+    ]  # fmt: skip
+    return [gunicorn, _bare_grpc(workdir, ports, shape)]
+
+
+def _gunicorn_missing() -> str | None:
+    return None if (PROJECT_BIN / "gunicorn").exists() else "gunicorn is not installed in the project venv"
+
+
+def _bare_settings(server: str) -> Callable[[], str]:
+    def describe() -> str:
+        shape = ours_shape()
+        return (
+            f"Flask on {server} and a grpcio server, echoing the body without parsing it; shaped like ours: "
+            f"{shape.describe()}"
+        )
+
+    return describe
 
 
 SELDON_REST_PATH = "/api/v1.0/predictions"
@@ -272,40 +301,27 @@ SELDON_GRPC_PATH = "/seldon.protos.Model/Predict"
 
 SERVERS: tuple[ServerSpec, ...] = (
     ServerSpec(
-        "ours",
-        "ours (seldon-microservice)",
-        "seldon",
-        "its defaults",
-        _ours,
-        SELDON_REST_PATH,
-        SELDON_GRPC_PATH,
-        missing=_ours_missing,
+        "ours", "ours (seldon-microservice)", "seldon", lambda: f"defaults: {ours_shape().describe()}", _ours,
+        SELDON_REST_PATH, SELDON_GRPC_PATH, missing=_ours_missing,
     ),
     ServerSpec(
-        "seldon-core",
-        "seldon-core 1.18.2",
-        "seldon",
-        "defaults: gunicorn 1 worker x 1 thread (sync), gRPC 1 process x 1 thread, access log off",
-        _seldon_core,
-        SELDON_REST_PATH,
-        SELDON_GRPC_PATH,
+        "seldon-core", "seldon-core 1.18.2", "seldon",
+        lambda: "defaults: gunicorn 1 worker x 1 thread (sync), gRPC 1 process x 1 thread, access log off",
+        _seldon_core, SELDON_REST_PATH, SELDON_GRPC_PATH,
     ),
     ServerSpec(
-        "mlserver",
-        "MLServer 1.7.1",
-        "v2",
-        "defaults: parallel_workers=1 (inference in 1 worker process), debug=true (access logs on)",
-        _mlserver,
-        f"/v2/models/{MLSERVER_MODEL}/infer",
-        "/inference.GRPCInferenceService/ModelInfer",
+        "mlserver", "MLServer 1.7.1", "v2",
+        lambda: "defaults: parallel_workers=1 (inference in 1 worker process), debug=true (access logs on)",
+        _mlserver, f"/v2/models/{MLSERVER_MODEL}/infer", "/inference.GRPCInferenceService/ModelInfer",
     ),
     ServerSpec(
-        "bare",
-        "bare echo (ceiling)",
-        "seldon",
-        "Flask app on granian WSGI (defaults: 1 worker) + grpcio server (default thread pool); echo bytes, no parsing",
-        _bare,
-        SELDON_REST_PATH,
-        SELDON_GRPC_PATH,
+        "bare", "bare echo (ceiling)", "seldon", _bare_settings("granian (WSGI)"), _bare,
+        SELDON_REST_PATH, SELDON_GRPC_PATH,
     ),
-)
+    # Not run by default: answers whether granian or gunicorn is the faster home for the Flask app.
+    ServerSpec(
+        "bare-gunicorn", "bare echo on gunicorn", "seldon", _bare_settings("gunicorn (gthread)"), _bare_gunicorn,
+        SELDON_REST_PATH, SELDON_GRPC_PATH, missing=_gunicorn_missing,
+    ),
+)  # fmt: skip
+DEFAULT_SERVERS = ("ours", "seldon-core", "mlserver", "bare")
