@@ -110,6 +110,13 @@ def test_the_crd_serves_seldon_core_versions_with_status_scale_and_printer_colum
         assert version["subresources"]["scale"]["specReplicasPath"] == ".spec.replicas"
     columns = {column["name"]: column["jsonPath"] for column in versions["v1"]["additionalPrinterColumns"]}
     assert columns == {"State": ".status.state", "Address": ".status.address.url", "Age": ".metadata.creationTimestamp"}
+    # Each status column points at a field the schema declares, so the column is never always empty.
+    schema = versions["v1"]["schema"]["openAPIV3Schema"]
+    for path in (".status.state", ".status.address.url"):
+        node = schema
+        for part in path.strip(".").split("."):
+            node = node["properties"][part]
+        assert node["type"] == "string"
 
 
 @pytest.mark.parametrize(
