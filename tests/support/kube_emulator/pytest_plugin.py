@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import kubernetes.client
+import kubernetes.config.kube_config
 import pytest
 
 from kube_emulator.running import KubeEmulator
@@ -24,7 +25,11 @@ def kube_emulator_session() -> Iterator[KubeEmulator]:
 def kube_emulator(kube_emulator_session: KubeEmulator, monkeypatch: pytest.MonkeyPatch) -> KubeEmulator:
     """An empty emulated cluster; ``KUBECONFIG`` points at it for the duration of the test."""
     kube_emulator_session.reset()
-    monkeypatch.setenv("KUBECONFIG", str(kube_emulator_session.kubeconfig_path))
+    kubeconfig = str(kube_emulator_session.kubeconfig_path)
+    monkeypatch.setenv("KUBECONFIG", kubeconfig)
+    # The kubernetes client reads KUBECONFIG once, at import; in-process callers of load_kube_config()
+    # (kopf's login among them) would otherwise miss the emulator.
+    monkeypatch.setattr(kubernetes.config.kube_config, "KUBE_CONFIG_DEFAULT_LOCATION", kubeconfig)
     return kube_emulator_session
 
 

@@ -214,7 +214,8 @@ class ApiServer:
     def _written(self, result: WriteResult) -> web.Response:
         response = web.json_response(result.obj, status=201 if result.created else 200)
         for warning in result.warnings:
-            response.headers.add("Warning", f'299 - "{warning}"')
+            escaped = warning.replace("\\", "\\\\").replace('"', '\\"')  # RFC 7234 quoted-string
+            response.headers.add("Warning", f'299 - "{escaped}"')
         return response
 
     def _matcher(self, target: Target, query: Any) -> selectors.ObjectPredicate:

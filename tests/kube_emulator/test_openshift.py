@@ -1,0 +1,85 @@
+"""OpenShift endpoints: template processing (``processedtemplates``) and ``buildconfigs/<name>/instantiate``.
+
+Checks: parameters are substituted (``${X}`` inside strings, ``${{X}}`` as typed values), generated from
+expressions, and required ones refused when missing; hard-coded namespaces are stripped and template labels
+added; instantiating a BuildConfig creates build ``<name>-<n>`` owned by it and bumps ``status.lastVersion``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import kubernetes.client
+import kubernetes.dynamic
+import pytest
+from kubernetes.client.exceptions import ApiException
+
+
+def _template(**parameter_overrides: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "template.openshift.io/v1", "kind": "Template", "metadata": {"name": "model"},
+        "labels": {"app": "${NAME}"},
+        "message": "Created ${NAME}",
+        "parameters": [
+            {"name": "NAME", "required": True, **parameter_overrides},
+            {"name": "REPLICAS", "value": "2"},
+            {"name": "SECRET", "generate": "expression", "from": "[a-z0-9]{12}"},
+        ],
+        "objects": [{
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "${NAME}-predictor", "namespace": "hard-coded"},
+            "spec": {"replicas": "${{REPLICAS}}", "template": {"metadata": {"annotations": {"secret": "${SECRET}"}}}},
+        }],
+    }
+
+
+def _process(dynamic: kubernetes.dynamic.DynamicClient, template: dict[str, Any]) -> Any:
+    processed = dynamic.resources.get(api_version="template.openshift.io/v1", kind="Template",
+                                      name="processedtemplates")
+    return processed.create(body=template, namespace="default")
+
+
+def test_processing_substitutes_parameters(dynamic: kubernetes.dynamic.DynamicClient) -> None:
+    result = _process(dynamic, _template(value="iris")).to_dict()
+    deployment = result["objects"][0]
+    assert deployment["metadata"]["name"] == "iris-predictor"
+    assert "namespace" not in deployment["metadata"]
+    assert deployment["metadata"]["labels"] == {"app": "iris"}
+    assert deployment["spec"]["replicas"] == 2
+    assert re.fullmatch(r"[a-z0-9]{12}", deployment["spec"]["template"]["metadata"]["annotations"]["secret"])
+    assert result["message"] == "Created iris"
+
+
+def test_processing_refuses_a_missing_required_parameter(dynamic: kubernetes.dynamic.DynamicClient) -> None:
+    with pytest.raises(kubernetes.dynamic.exceptions.DynamicApiError) as raised:
+        _process(dynamic, _template())
+    assert raised.value.status == 422
+    assert "parameter NAME is required" in raised.value.body.decode()
+
+
+def test_instantiate_starts_numbered_builds(kube_api_client: kubernetes.client.ApiClient) -> None:
+    custom = kubernetes.client.CustomObjectsApi(kube_api_client)
+    config = custom.create_namespaced_custom_object("build.openshift.io", "v1", "default", "buildconfigs", {
+        "apiVersion": "build.openshift.io/v1", "kind": "BuildConfig", "metadata": {"name": "iris"},
+        "spec": {"source": {"git": {"uri": "https://example.com/iris.git"}},
+                 "strategy": {"sourceStrategy": {"from": {"kind": "ImageStreamTag", "name": "seldon-python:latest"}}},
+                 "output": {"to": {"kind": "ImageStreamTag", "name": "iris:latest"}}, "triggers": []}})
+    request = {"kind": "BuildRequest", "apiVersion": "build.openshift.io/v1", "metadata": {"name": "iris"}}
+    path = "/apis/build.openshift.io/v1/namespaces/default/buildconfigs/iris/instantiate"
+    for _ in range(2):
+        kube_api_client.call_api(path, "POST", body=request, response_type="object", auth_settings=["BearerToken"])
+    builds = custom.list_namespaced_custom_object("build.openshift.io", "v1", "default", "builds")["items"]
+    assert [build["metadata"]["name"] for build in builds] == ["iris-1", "iris-2"]
+    assert builds[0]["status"]["phase"] == "New"
+    assert builds[0]["spec"]["output"]["to"]["name"] == "iris:latest"
+    assert builds[0]["metadata"]["ownerReferences"][0]["uid"] == config["metadata"]["uid"]
+    current = custom.get_namespaced_custom_object("build.openshift.io", "v1", "default", "buildconfigs", "iris")
+    assert current["status"]["lastVersion"] == 2
+
+
+def test_instantiate_of_a_missing_build_config_is_not_found(kube_api_client: kubernetes.client.ApiClient) -> None:
+    with pytest.raises(ApiException) as raised:
+        kube_api_client.call_api("/apis/build.openshift.io/v1/namespaces/default/buildconfigs/none/instantiate",
+                                 "POST", body={}, response_type="object")
+    assert raised.value.status == 404

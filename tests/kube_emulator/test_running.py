@@ -1,0 +1,84 @@
+"""Running the emulator: kubeconfig, client configuration, reset, fault injection, request log, stop.
+
+Checks: ``kubernetes.config`` loads the kubeconfig file (from KUBECONFIG, as tools do) and reaches the server over
+plain HTTP on 127.0.0.1; ``reset`` empties the cluster but keeps the base namespaces; injected faults answer
+with a Status error the given number of times; requests are recorded; two emulators are independent; ``stop``
+frees the port.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import kubernetes.client
+import kubernetes.config
+import pytest
+import requests
+from kube_emulator import KubeEmulator
+from kubernetes.client import V1ConfigMap, V1ObjectMeta
+from kubernetes.client.exceptions import ApiException
+
+
+def test_kubeconfig_from_the_environment_reaches_the_server(kube_emulator: KubeEmulator) -> None:
+    assert os.environ["KUBECONFIG"] == str(kube_emulator.kubeconfig_path)
+    configuration = kubernetes.client.Configuration()
+    kubernetes.config.load_kube_config(client_configuration=configuration)
+    assert configuration.host == kube_emulator.url
+    assert kube_emulator.url.startswith("http://127.0.0.1:")
+    with kubernetes.client.ApiClient(configuration) as client:
+        version = kubernetes.client.VersionApi(client).get_code()
+    assert version.major == "1"
+
+
+def test_reset_empties_the_cluster(kube_emulator: KubeEmulator, core: kubernetes.client.CoreV1Api,
+                                   widget_crd: dict[str, object]) -> None:
+    core.create_namespace(kubernetes.client.V1Namespace(metadata=V1ObjectMeta(name="scratch")))
+    core.create_namespaced_config_map("default", V1ConfigMap(metadata=V1ObjectMeta(name="left-over")))
+    kube_emulator.reset()
+    assert core.list_namespaced_config_map("default").items == []
+    names = {namespace.metadata.name for namespace in core.list_namespace().items}
+    assert names == {"default", "kube-system", "kube-public", "kube-node-lease", "openshift"}
+    assert kube_emulator.store.catalogue.find("example.com", "v1", "widgets") is None
+    kube_emulator.register_crd(widget_crd)
+    kube_emulator.reset(keep_crds=True)
+    assert kube_emulator.store.catalogue.find("example.com", "v1", "widgets") is not None
+
+
+def test_injected_fault_answers_then_clears(kube_emulator: KubeEmulator, core: kubernetes.client.CoreV1Api) -> None:
+    kube_emulator.inject_fault("GET", r"/configmaps$", status=503, reason="ServiceUnavailable", times=2)
+    for _ in range(2):
+        with pytest.raises(ApiException) as raised:
+            core.list_namespaced_config_map("default")
+        assert raised.value.status == 503
+    assert core.list_namespaced_config_map("default").items == []
+
+
+def test_requests_are_recorded(kube_emulator: KubeEmulator, core: kubernetes.client.CoreV1Api) -> None:
+    core.create_namespaced_config_map("default", V1ConfigMap(metadata=V1ObjectMeta(name="seen")))
+    core.patch_namespaced_config_map("seen", "default", {"data": {"a": "1"}}, field_manager="tester")
+    recorded = [(request.method, request.path) for request in kube_emulator.requests]
+    assert recorded == [("POST", "/api/v1/namespaces/default/configmaps"),
+                        ("PATCH", "/api/v1/namespaces/default/configmaps/seen")]
+    assert kube_emulator.requests[-1].content_type == "application/strategic-merge-patch+json"
+    assert kube_emulator.requests[-1].query == {"fieldManager": "tester"}
+
+
+def test_emulators_are_independent_and_stop_frees_the_port() -> None:
+    with KubeEmulator() as first, KubeEmulator() as second:
+        first.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "only-here"}})
+        assert first.get("v1", "ConfigMap", "only-here", "default") is not None
+        assert second.get("v1", "ConfigMap", "only-here", "default") is None
+        port = first.port
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"http://127.0.0.1:{port}/version", timeout=2)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", port))
+
+
+def test_set_status_acts_as_a_controller(kube_emulator: KubeEmulator, apps: kubernetes.client.AppsV1Api) -> None:
+    apps.create_namespaced_deployment("default", {
+        "metadata": {"name": "d"}, "spec": {"selector": {"matchLabels": {"a": "b"}}, "template": {
+            "metadata": {"labels": {"a": "b"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}}})
+    kube_emulator.set_status("apps/v1", "Deployment", "d", {"readyReplicas": 1, "replicas": 1}, "default")
+    assert apps.read_namespaced_deployment_status("d", "default").status.ready_replicas == 1
