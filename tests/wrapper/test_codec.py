@@ -7,9 +7,7 @@ import base64
 import numpy as np
 import pytest
 from google.protobuf import json_format
-from seldon_s2i.codec import json as json_codec
-from seldon_s2i.codec import proto as proto_codec
-from seldon_s2i.codec import response, tftensor
+from seldon_s2i.codec import json_codec, proto_codec, response, tftensor
 from seldon_s2i.codec.message import DataKind, Message
 from seldon_s2i.errors import SeldonMicroserviceException
 from seldon_s2i.protos import prediction_pb2

@@ -13,7 +13,7 @@ from typing import Any
 import grpc
 from google.protobuf import json_format
 
-from seldon_s2i.codec import json as json_codec
+from seldon_s2i.codec import json_codec
 from seldon_s2i.protos import prediction_pb2, prediction_pb2_grpc
 
 # REST path and gRPC (stub, method, request type) of each operation.

@@ -48,6 +48,7 @@ class MetricsRecorder:
         self._feedback_enabled = unit.executor_enabled
         self._metrics: dict[tuple[str, str, tuple[str, ...]], Any] = {}
         self._lock = threading.Lock()
+        self._request_children: dict[tuple[str, str, int | str], Any] = {}
         self._requests = Histogram(
             REQUESTS_HISTOGRAM,
             "Time the microservice took to answer, by method, transport and status code",
@@ -96,11 +97,16 @@ class MetricsRecorder:
         self._metric("COUNTER", FEEDBACK_REWARD_COUNTER, names).labels(**labels).inc(reward)
 
     def request(self, method: str, transport: str, code: int | str, seconds: float) -> None:
-        self._requests.labels(
-            method,
-            transport,
-            str(code),
-            self.labels["deployment_name"],
-            self.labels["model_name"],
-            self.labels["predictor_name"],
-        ).observe(seconds)
+        key = (method, transport, code)
+        child = self._request_children.get(key)
+        if child is None:  # labels() is costly on the hot path: keep each labelled child
+            child = self._requests.labels(
+                method,
+                transport,
+                str(code),
+                self.labels["deployment_name"],
+                self.labels["model_name"],
+                self.labels["predictor_name"],
+            )
+            self._request_children[key] = child
+        child.observe(seconds)

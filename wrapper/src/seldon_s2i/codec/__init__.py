@@ -1,6 +1,6 @@
 """The Seldon message codec: the one place that knows the wire formats.
 
-``message`` holds the decoded, transport-neutral form; ``json`` and ``proto``
+``message`` holds the decoded, transport-neutral form; ``json_codec`` and ``proto_codec``
 convert it to and from REST JSON and protobuf; ``tftensor`` converts
 TensorFlow TensorProtos; ``response`` builds a response message from a user
 method's result with Seldon's encoding and meta rules.

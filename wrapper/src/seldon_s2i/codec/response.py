@@ -19,7 +19,11 @@ from seldon_s2i.errors import SeldonMicroserviceException
 
 @lru_cache(maxsize=64)
 def default_names(columns: int) -> list[str]:
-    """Seldon's default column names ``t:0 … t:n-1`` (cached: wide tensors are common)."""
+    """Seldon's default column names ``t:0 … t:n-1`` (cached: wide tensors are common).
+
+    The same list object is returned for the same width, so encoders can
+    recognise it and reuse their encoded form (see the JSON and proto codecs).
+    """
     return [f"t:{index}" for index in range(columns)]
 
 

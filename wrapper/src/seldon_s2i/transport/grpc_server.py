@@ -8,14 +8,14 @@ from concurrent import futures
 from typing import Any
 
 import grpc
-from google.protobuf import json_format
+from google.protobuf import json_format, message_factory
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from seldon_s2i.codec import proto as proto_codec
+from seldon_s2i.codec import proto_codec
 from seldon_s2i.component.adapter import Raw
 from seldon_s2i.errors import SeldonMicroserviceException, describe, grpc_status_for
-from seldon_s2i.protos import prediction_pb2, prediction_pb2_grpc
+from seldon_s2i.protos import prediction_pb2
 from seldon_s2i.service import Inbound, SeldonService, timed
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ class SeldonServicer:
         done = timed(self.service.recorder, name, "grpc")
         try:
             outcome = operation(Inbound(request, proto_codec, "grpc"))
-            answer = _as_message(outcome.value) if isinstance(outcome, Raw) else proto_codec.encode_message(outcome)
+            answer = _as_message(outcome.value) if isinstance(outcome, Raw) else proto_codec.encode_message_bytes(outcome)
         except Exception as error:
             done(_abort_code(error).name)
             _abort(context, error)
@@ -106,15 +106,35 @@ def server_options(max_message_bytes: int) -> list[tuple[str, Any]]:
     ]
 
 
+def _serialize(answer: Any) -> bytes:
+    # Handlers may answer with an already serialized message (the codec's tensor fast path).
+    return answer if isinstance(answer, bytes) else bytes(answer.SerializeToString())
+
+
+def _handlers(servicer: SeldonServicer) -> list[grpc.GenericRpcHandler]:
+    """Method handlers for every rpc of the Seldon services, all bound to one servicer."""
+    handlers = []
+    for service in SERVICES:
+        descriptor = prediction_pb2.DESCRIPTOR.services_by_name[service]
+        methods = {
+            method.name: grpc.unary_unary_rpc_method_handler(
+                getattr(servicer, method.name),
+                request_deserializer=message_factory.GetMessageClass(method.input_type).FromString,
+                response_serializer=_serialize,
+            )
+            for method in descriptor.methods
+        }
+        handlers.append(grpc.method_handlers_generic_handler(descriptor.full_name, methods))
+    return handlers
+
+
 def build_server(service: SeldonService, address: str, threads: int, max_message_bytes: int) -> grpc.Server:
     """A grpcio server with the Seldon services, standard health checking and reflection, bound to ``address``."""
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="seldon-grpc"),
         options=server_options(max_message_bytes),
     )
-    servicer = SeldonServicer(service)
-    for name in SERVICES:
-        getattr(prediction_pb2_grpc, f"add_{name}Servicer_to_server")(servicer, server)
+    server.add_generic_rpc_handlers(tuple(_handlers(SeldonServicer(service))))
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     for name in ("", *SERVICE_NAMES):

@@ -8,12 +8,11 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Request, Response, request
-from flask_cors import CORS
 from google.protobuf import json_format
 from google.protobuf.message import Message as ProtoMessage
 from werkzeug.exceptions import HTTPException
 
-from seldon_s2i.codec import json as json_codec
+from seldon_s2i.codec import json_codec
 from seldon_s2i.codec.message import Message
 from seldon_s2i.component.adapter import Raw
 from seldon_s2i.errors import (
@@ -83,7 +82,6 @@ def create_app(service: SeldonService, *, max_request_bytes: int, payload_passth
     app = Flask("seldon_s2i")
     app.config["MAX_CONTENT_LENGTH"] = max_request_bytes
     app.config["MAX_FORM_MEMORY_SIZE"] = max_request_bytes
-    CORS(app)  # browsers may call the model directly, as with Seldon
     recorder = service.recorder
 
     def endpoint(
@@ -163,7 +161,42 @@ def create_app(service: SeldonService, *, max_request_bytes: int, payload_passth
             answer.headers["Allow"] = error.get_response().headers["Allow"]
         return answer
 
+    app.wsgi_app = AllowCrossOrigin(app.wsgi_app)  # type: ignore[method-assign]
     return app
+
+
+class AllowCrossOrigin:
+    """CORS for every path, as Seldon's wrapper allows: any origin may call the model from a browser.
+
+    A WSGI middleware rather than a Flask extension because it runs on every
+    prediction: it only adds headers when the request carries ``Origin``.
+    """
+
+    def __init__(self, app: Callable[..., Any]) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        origin = environ.get("HTTP_ORIGIN")
+        if origin is None:
+            return self.app(environ, start_response)
+        if environ.get("REQUEST_METHOD") == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ:
+            headers = [
+                ("Access-Control-Allow-Origin", origin),
+                ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
+                ("Access-Control-Allow-Headers", environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "Content-Type")),
+                ("Access-Control-Max-Age", "600"),
+                ("Vary", "Origin"),
+                ("Content-Length", "0"),
+            ]
+            start_response("200 OK", headers)
+            return [b""]
+
+        def start_with_cors(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            headers.append(("Access-Control-Allow-Origin", origin))
+            headers.append(("Vary", "Origin"))
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, start_with_cors)
 
 
 def _error_response(error: Exception) -> Response:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,7 @@ from google.protobuf import json_format
 
 from seldon_s2i.codec import tftensor
 from seldon_s2i.codec.message import DataKind, Feedback, Message
+from seldon_s2i.codec.response import default_names
 from seldon_s2i.errors import SeldonMicroserviceException
 from seldon_s2i.protos import prediction_pb2
 from seldon_s2i.protos.tf_compat import tensor_pb2
@@ -44,6 +46,18 @@ def dumps(document: Any) -> bytes:
         return orjson.dumps(document, default=_default, option=_DUMP_OPTIONS)
     except TypeError as error:  # orjson.JSONEncodeError is a TypeError
         raise SeldonMicroserviceException(f"Cannot encode response as JSON: {error}", status_code=500) from None
+
+
+@lru_cache(maxsize=64)
+def _names_fragment(columns: int) -> orjson.Fragment:
+    return orjson.Fragment(orjson.dumps(default_names(columns)))
+
+
+def _names(names: list[str]) -> Any:
+    # Default names of wide outputs are encoded once per width, not per response.
+    if len(names) > 16 and names is default_names(len(names)):
+        return _names_fragment(len(names))
+    return names
 
 
 def _array_from_nested(values: Any) -> np.ndarray:
@@ -97,7 +111,11 @@ def _decode_data(data: dict[str, Any]) -> tuple[DataKind, np.ndarray]:
         values = tensor.get("values", [])
         shape = tensor.get("shape")
         try:
-            array = np.array(values)
+            if values and isinstance(values[0], float):
+                # Doubles (the common case): fromiter skips numpy's type discovery pass.
+                array = np.fromiter(values, dtype=np.float64, count=len(values))
+            else:
+                array = np.array(values)
             if array.dtype.kind not in "biuf":
                 raise ValueError("tensor values must be numbers")
             return DataKind.TENSOR, array.reshape(shape) if shape is not None else array
@@ -180,9 +198,9 @@ def encode_message(message: Message) -> dict[str, Any]:
     kind, value = message.kind, message.value
     if kind is DataKind.TENSOR:
         flat = value.ravel() if isinstance(value, np.ndarray) else np.asarray(value).ravel()
-        document["data"] = {"names": message.names, "tensor": {"shape": list(value.shape), "values": flat}}
+        document["data"] = {"names": _names(message.names), "tensor": {"shape": list(value.shape), "values": flat}}
     elif kind is DataKind.NDARRAY or kind is DataKind.EMPTY_DATA:
-        document["data"] = {"names": message.names, "ndarray": value}
+        document["data"] = {"names": _names(message.names), "ndarray": value}
     elif kind is DataKind.TFTENSOR:
         proto = tftensor.from_numpy(np.asarray(value))
         document["data"] = {"names": message.names, "tftensor": json_format.MessageToDict(proto)}

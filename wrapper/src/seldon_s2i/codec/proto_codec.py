@@ -6,6 +6,7 @@ large tensor costs a memory copy, not a Python loop per element.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,7 @@ from google.protobuf import json_format, struct_pb2
 
 from seldon_s2i.codec import tftensor
 from seldon_s2i.codec.message import DataKind, Feedback, Message
+from seldon_s2i.codec.response import default_names
 from seldon_s2i.errors import SeldonMicroserviceException
 from seldon_s2i.protos import prediction_pb2
 
@@ -20,6 +22,9 @@ SeldonMessage = prediction_pb2.SeldonMessage
 
 _TENSOR_VALUES_TAG = 0x12  # field 2 (values), wire type 2 (packed)
 _TENSOR_SHAPE_TAG = 0x0A  # field 1 (shape), wire type 2 (packed)
+_NAMES_TAG = 0x0A  # DefaultData field 1 (names), wire type 2
+_DATA_TENSOR_TAG = 0x12  # DefaultData field 2 (tensor), wire type 2
+_MESSAGE_DATA_TAG = 0x1A  # SeldonMessage field 3 (data), wire type 2
 
 
 def _varint(value: int) -> bytes:
@@ -87,6 +92,42 @@ def _numpy_to_tensor_bytes(array: np.ndarray) -> bytes:
             values,
         )
     )
+
+
+def _field(tag: int, payload: bytes) -> bytes:
+    """A length-delimited field: tag byte, varint length, payload."""
+    return b"".join((bytes([tag]), _varint(len(payload)), payload))
+
+
+def _encode_names(names: list[str]) -> bytes:
+    return b"".join(_field(_NAMES_TAG, str(name).encode("utf-8")) for name in names)
+
+
+@lru_cache(maxsize=64)
+def _default_names_bytes(columns: int) -> bytes:
+    return _encode_names(default_names(columns))
+
+
+def _names_bytes(names: list[str]) -> bytes:
+    # Default names of wide outputs are encoded once per width, not per response.
+    if len(names) > 16 and names is default_names(len(names)):
+        return _default_names_bytes(len(names))
+    return _encode_names(names)
+
+
+def encode_message_bytes(message: Message) -> bytes:
+    """The serialized SeldonMessage of ``message``.
+
+    Tensor answers are written straight to the wire format (envelope from
+    protobuf, data from numpy bytes and cached names), which spares building
+    and re-serializing a large protobuf object; other kinds go through
+    :func:`encode_message`.
+    """
+    if message.kind is not DataKind.TENSOR:
+        return bytes(encode_message(message).SerializeToString())
+    envelope = encode_message(Message(DataKind.NONE, None, meta=message.meta, status=message.status))
+    default_data = _names_bytes(message.names) + _field(_DATA_TENSOR_TAG, _numpy_to_tensor_bytes(np.asarray(message.value)))
+    return bytes(envelope.SerializeToString()) + _field(_MESSAGE_DATA_TAG, default_data)
 
 
 def _list_value_to_python(list_value: Any) -> list[Any]:
