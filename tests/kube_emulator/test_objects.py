@@ -200,3 +200,31 @@ def test_list_pages_with_limit_and_continue(core: kubernetes.client.CoreV1Api) -
     names = [item.metadata.name for page in (first, second, third) for item in page.items]
     assert names == [f"page-{index}" for index in range(5)]
     assert third.metadata._continue is None
+
+
+def test_immutable_fields_are_refused(apps: kubernetes.client.AppsV1Api, core: kubernetes.client.CoreV1Api) -> None:
+    apps.create_namespaced_deployment("default", {
+        "metadata": {"name": "fixed"}, "spec": {"selector": {"matchLabels": {"app": "a"}}, "template": {
+            "metadata": {"labels": {"app": "a"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}}})
+    with pytest.raises(ApiException) as raised:
+        apps.patch_namespaced_deployment("fixed", "default", {"spec": {"selector": {"matchLabels": {"app": "b"}}}})
+    assert raised.value.status == 422
+    assert "field is immutable" in _status(raised.value)["message"]
+    core.create_namespaced_config_map("default", V1ConfigMap(metadata=V1ObjectMeta(name="frozen"), data={"a": "1"},
+                                                             immutable=True))
+    with pytest.raises(ApiException) as raised:
+        core.patch_namespaced_config_map("frozen", "default", {"data": {"a": "2"}})
+    assert raised.value.status == 422
+
+
+def test_service_keeps_its_cluster_ip_when_a_put_omits_it(core: kubernetes.client.CoreV1Api) -> None:
+    created = core.create_namespaced_service("default", kubernetes.client.V1Service(
+        metadata=V1ObjectMeta(name="model"),
+        spec=kubernetes.client.V1ServiceSpec(ports=[kubernetes.client.V1ServicePort(port=9000)])))
+    assert created.spec.cluster_ip
+    assert created.spec.ports[0].target_port == 9000
+    replaced = core.replace_namespaced_service("model", "default", kubernetes.client.V1Service(
+        metadata=V1ObjectMeta(name="model"),
+        spec=kubernetes.client.V1ServiceSpec(ports=[kubernetes.client.V1ServicePort(port=9001)])))
+    assert replaced.spec.cluster_ip == created.spec.cluster_ip
+    assert replaced.spec.ports[0].port == 9001

@@ -31,8 +31,13 @@ def before_write(resource: ResourceType, old: dict[str, Any] | None, new: dict[s
     if key == ("", "namespaces") and creating:
         new.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
         new["status"] = {"phase": "Active"}
-    elif key == ("", "services") and creating:
-        _default_service(new.setdefault("spec", {}))
+    elif key == ("", "services"):
+        spec = new.setdefault("spec", {})
+        if old is not None:  # an update that omits the allocated address keeps it (as since Kubernetes 1.20)
+            for field in ("clusterIP", "clusterIPs"):
+                if field in (old.get("spec") or {}) and not spec.get(field):
+                    spec[field] = old["spec"][field]
+        _default_service(spec)
     elif key == ("route.openshift.io", "routes") and creating:
         spec = new.setdefault("spec", {})
         if not spec.get("host"):

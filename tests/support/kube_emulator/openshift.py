@@ -15,8 +15,9 @@ import string
 from typing import Any
 
 from kube_emulator import errors
+from kube_emulator.admission import WriteOptions
 from kube_emulator.resources import ResourceType
-from kube_emulator.store import Store, WriteOptions
+from kube_emulator.store import Store
 
 _WHOLE_VALUE = re.compile(r"^\$\{\{([a-zA-Z0-9_]+)\}\}$")
 _INLINE_VALUE = re.compile(r"\$\{([a-zA-Z0-9_]+?)\}")

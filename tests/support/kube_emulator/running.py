@@ -21,9 +21,10 @@ import yaml
 from aiohttp import web
 
 from kube_emulator import lifecycle
+from kube_emulator.admission import WriteOptions
 from kube_emulator.resources import Catalogue, ResourceType
 from kube_emulator.server import ApiServer, Fault, RecordedRequest
-from kube_emulator.store import Store, WriteOptions
+from kube_emulator.store import Store
 
 BASE_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 TOKEN = "emulator-token"

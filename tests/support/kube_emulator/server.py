@@ -19,8 +19,10 @@ import yaml
 from aiohttp import web
 
 from kube_emulator import discovery, errors, lifecycle, openshift, selectors
+from kube_emulator.admission import WriteOptions
+from kube_emulator.events import WatchEvent
 from kube_emulator.resources import ResourceType
-from kube_emulator.store import PATCH_TYPES, Store, WatchEvent, WriteOptions, WriteResult
+from kube_emulator.store import PATCH_TYPES, Store, WriteResult
 
 
 @dataclasses.dataclass

@@ -13,49 +13,21 @@ import asyncio
 import collections
 import copy
 import dataclasses
-import datetime
 import itertools
-import json
-import re
-import secrets
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from kube_emulator import errors, fieldsets, hooks, patching, schemas
+from kube_emulator import admission, errors, fieldsets, hooks, patching
+from kube_emulator.admission import WriteOptions, now_rfc3339
+from kube_emulator.events import StorageKey, Subscriber, WatchEvent
 from kube_emulator.resources import Catalogue, ResourceType
 from kube_emulator.selectors import ObjectPredicate
 
-StorageKey = tuple[str, str]
 ObjectKey = tuple[str, str]  # namespace ("" when cluster-scoped), name
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_LABEL_NAMES = {("", "namespaces"), ("", "services")}
-_GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 PATCH_TYPES = ("application/json-patch+json", "application/merge-patch+json",
                "application/strategic-merge-patch+json", "application/apply-patch+yaml")
-
-
-def now_rfc3339() -> str:
-    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@dataclasses.dataclass(frozen=True)
-class WatchEvent:
-    resource_version: int
-    storage_key: StorageKey
-    type: str  # ADDED, MODIFIED, DELETED
-    obj: dict[str, Any]
-    previous: dict[str, Any] | None
-
-
-@dataclasses.dataclass(frozen=True)
-class WriteOptions:
-    dry_run: bool = False
-    field_manager: str = "unknown"
-    force: bool = False
-    field_validation: str = "Warn"  # Strict, Warn or Ignore, for fields a CRD schema does not know
 
 
 @dataclasses.dataclass
@@ -63,19 +35,6 @@ class WriteResult:
     obj: dict[str, Any]
     warnings: list[str] = dataclasses.field(default_factory=list)
     created: bool = False
-
-
-class Subscriber:
-    """One open watch: events for one storage key are pushed into an asyncio queue on the watch's loop."""
-
-    def __init__(self, storage_key: StorageKey, loop: asyncio.AbstractEventLoop) -> None:
-        self.storage_key = storage_key
-        self.loop = loop
-        self.queue: asyncio.Queue[WatchEvent | None] = asyncio.Queue()
-
-    def push(self, event: WatchEvent | None) -> None:
-        if not self.loop.is_closed():
-            self.loop.call_soon_threadsafe(self.queue.put_nowait, event)
 
 
 class Store:
@@ -215,35 +174,8 @@ class Store:
     # -- writing -----------------------------------------------------------------------------------------------
 
     def _assign_name(self, resource: ResourceType, namespace: str, metadata: dict[str, Any]) -> str:
-        if metadata.get("name"):
-            return str(metadata["name"])
-        prefix = metadata.get("generateName")
-        if not prefix:
-            raise errors.invalid(resource, "", [("metadata.name", "Required value: name or generateName is required")])
-        for _ in range(10):
-            name = prefix[:58] + "".join(secrets.choice(_GENERATE_ALPHABET) for _ in range(5))
-            if (namespace, name) not in self._objects[resource.storage_key]:
-                return name
-        raise errors.already_exists(resource, prefix)
-
-    def _check_metadata(self, resource: ResourceType, obj: dict[str, Any]) -> None:
-        metadata = obj["metadata"]
-        name = metadata["name"]
-        pattern = _DNS_LABEL if resource.storage_key in _LABEL_NAMES else _DNS_SUBDOMAIN
-        problems: list[tuple[str, str]] = []
-        if not pattern.match(name) or len(name) > (63 if pattern is _DNS_LABEL else 253):
-            problems.append(("metadata.name", f'Invalid value: "{name}": a lowercase RFC 1123 '
-                             f'{"label" if pattern is _DNS_LABEL else "subdomain"} must consist of lower case '
-                             "alphanumeric characters, '-' or '.', and must start and end with an alphanumeric "
-                             "character"))
-        for key, value in (metadata.get("labels") or {}).items():
-            if not isinstance(value, str) or len(value) > 63 or not re.fullmatch(
-                    r"([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?", value):
-                problems.append(("metadata.labels", f'Invalid value: "{value}": a valid label value must be 63 '
-                                 "characters or less and must be empty or begin and end with an alphanumeric "
-                                 f"character (label {key})"))
-        if problems:
-            raise errors.invalid(resource, name, problems)
+        taken = self._objects[resource.storage_key]
+        return admission.assign_name(resource, metadata, lambda name: (namespace, name) in taken)
 
     def _check_namespace(self, resource: ResourceType, namespace: str) -> None:
         if not resource.namespaced:
@@ -281,30 +213,20 @@ class Store:
         for field in ("finalizers", "ownerReferences", "labels", "annotations"):
             if field in metadata and not metadata[field]:
                 metadata.pop(field)  # omitempty in the Go types: an emptied list or map disappears
-        warnings: list[str] = []
-        if resource.custom:
-            admitted, pruned, violations = schemas.admit(new, resource.schema)
-            if pruned and options.field_validation == "Strict":
-                raise errors.bad_request("strict decoding error: " + ", ".join(
-                    f'unknown field "{path}"' for path in pruned))
-            if options.field_validation != "Ignore":
-                warnings = [f'unknown field "{path}"' for path in pruned]
-            if violations:
-                raise errors.invalid(resource, metadata["name"], violations)
-            new.clear()
-            new.update(admitted)
+        warnings = admission.admit_custom(resource, new, options.field_validation) if resource.custom else []
+        hooks.before_write(resource, old, new)
+        admission.check_immutable(resource, old, new)
         if resource.tracks_generation:
             metadata["generation"] = old["metadata"].get("generation", 1) if old is not None else 1
-            if old is not None and _spec_of(resource, old) != _spec_of(resource, new):
+            if old is not None and admission.spec_of(resource, old) != admission.spec_of(resource, new):
                 metadata["generation"] += 1
-        hooks.before_write(resource, old, new)
         return warnings
 
     def create(self, resource: ResourceType, namespace: str, body: dict[str, Any], options: WriteOptions,
                managed_fields: list[dict[str, Any]] | None = None) -> WriteResult:
         """Create; ``managed_fields`` comes from server-side apply, otherwise the creator owns every field."""
         with self.lock:
-            _check_type(resource, body)
+            admission.check_type(resource, body)
             obj = copy.deepcopy(body)
             if (obj.get("metadata") or {}).get("namespace") not in (None, "", namespace) and resource.namespaced:
                 raise errors.bad_request("the namespace of the provided object does not match the namespace sent "
@@ -319,7 +241,7 @@ class Store:
             else:
                 metadata.pop("namespace", None)
             metadata["name"] = self._assign_name(resource, namespace, metadata)
-            self._check_metadata(resource, obj)
+            admission.check_metadata(resource, obj)
             self._check_namespace(resource, namespace)
             if (namespace if resource.namespaced else "", metadata["name"]) in self._objects[resource.storage_key]:
                 raise errors.already_exists(resource, metadata["name"])
@@ -327,7 +249,7 @@ class Store:
             metadata["creationTimestamp"] = now_rfc3339()
             warnings = self._settle(resource, None, obj, "", options)
             if managed_fields is None:
-                fieldsets.record_update(None, obj, options.field_manager, "", self.merge_keys(resource),
+                fieldsets.record_update(None, obj, options.field_manager, "", admission.merge_keys(resource),
                                         resource.api_version, now_rfc3339())
             else:
                 metadata["managedFields"] = managed_fields
@@ -345,7 +267,7 @@ class Store:
                 options: WriteOptions, subresource: str = "") -> WriteResult:
         with self.lock:
             old = self._stored(resource, namespace, name)
-            _check_type(resource, body)
+            admission.check_type(resource, body)
             new = copy.deepcopy(body)
             metadata = new.setdefault("metadata", {})
             if metadata.get("name") not in (None, name):
@@ -374,22 +296,14 @@ class Store:
             new["metadata"]["namespace"] = old["metadata"]["namespace"]
         warnings = self._settle(resource, old, new, subresource, options)
         if manage_fields:
-            fieldsets.record_update(old, new, options.field_manager, subresource, self.merge_keys(resource),
+            fieldsets.record_update(old, new, options.field_manager, subresource, admission.merge_keys(resource),
                                     resource.api_version, now_rfc3339())
         new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
-        if _without_managed_fields(new) == _without_managed_fields(old) or options.dry_run:
+        if admission.without_managed_fields(new) == admission.without_managed_fields(old) or options.dry_run:
             return WriteResult(self.present(resource, new if options.dry_run else old), warnings)
         released = new["metadata"].get("deletionTimestamp") and not new["metadata"].get("finalizers") \
             and not hooks.blocks_removal(resource, new)
         return WriteResult(self._commit(resource, "DELETED" if released else "MODIFIED", new, old), warnings)
-
-    def merge_keys(self, resource: ResourceType) -> patching.MergeKeyResolver:
-        if resource.custom:
-            schema = resource.schema
-            return lambda path, items: ("uid" if list(path) == ["metadata", "ownerReferences"] else
-                                        patching.SET_MERGE if list(path) == ["metadata", "finalizers"] else
-                                        schemas.list_merge_key(schema, path))
-        return patching.builtin_merge_key
 
     def patch(self, resource: ResourceType, namespace: str, name: str, patch_type: str, patch: Any,
               options: WriteOptions, subresource: str = "") -> WriteResult:
@@ -430,7 +344,7 @@ class Store:
         stored = self._objects[resource.storage_key].get((namespace if resource.namespaced else "", name))
         live = self.present(resource, stored) if stored is not None else None
         merged = fieldsets.apply(resource, live, config, options.field_manager, options.force,
-                                 self.merge_keys(resource), now_rfc3339())
+                                 admission.merge_keys(resource), now_rfc3339())
         if stored is None:
             merged.setdefault("metadata", {})["name"] = name
             managed = merged["metadata"].pop("managedFields", [])
@@ -483,26 +397,3 @@ class Store:
             new = copy.deepcopy(stored)
             change(new)
             self._update(resource, stored, new, "", WriteOptions(field_manager=manager), None)
-
-
-def _check_type(resource: ResourceType, body: Any) -> None:
-    """Built-in endpoints default a missing kind and apiVersion; custom resources need them; none may differ."""
-    if not isinstance(body, dict):
-        raise errors.bad_request("the request body must be a JSON object")
-    if resource.custom and not body.get("kind"):
-        raise errors.bad_request(f"Object 'Kind' is missing in '{json.dumps(body)[:200]}'")
-    if body.get("kind") not in (None, resource.kind):
-        raise errors.bad_request(f"the kind in the data ({body['kind']}) does not match the expected kind "
-                                 f"({resource.kind})")
-    if body.get("apiVersion") not in (None, resource.api_version):
-        raise errors.bad_request(f"the API version in the data ({body['apiVersion']}) does not match the expected "
-                                 f"API version ({resource.api_version})")
-
-
-def _spec_of(resource: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
-    ignored = {"metadata", "apiVersion", "kind"} | ({"status"} if resource.has_status else set())
-    return {key: value for key, value in obj.items() if key not in ignored}
-
-
-def _without_managed_fields(obj: dict[str, Any]) -> dict[str, Any]:
-    return {**obj, "metadata": {key: value for key, value in obj["metadata"].items() if key != "managedFields"}}

@@ -1,0 +1,144 @@
+"""Admission rules of the API server that are not about storage: names, labels, kinds, immutable fields, schemas.
+
+Called by ``store.py`` on every write, before anything is committed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+import re
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from kube_emulator import errors, patching, schemas
+from kube_emulator.resources import ResourceType
+
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_LABEL_NAMES = {("", "namespaces"), ("", "services")}
+_GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+# Fields the API server refuses to change once set (the classic one: a Deployment's selector).
+_IMMUTABLE_FIELDS: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {
+    ("apps", "deployments"): (("spec", "selector"),),
+    ("apps", "replicasets"): (("spec", "selector"),),
+    ("apps", "statefulsets"): (("spec", "selector"), ("spec", "serviceName"), ("spec", "podManagementPolicy")),
+    ("apps", "daemonsets"): (("spec", "selector"),),
+    ("batch", "jobs"): (("spec", "selector"), ("spec", "template")),
+    ("", "services"): (("spec", "clusterIP"),),
+    ("", "persistentvolumeclaims"): (("spec", "storageClassName"), ("spec", "accessModes")),
+    ("rbac.authorization.k8s.io", "rolebindings"): (("roleRef",),),
+    ("rbac.authorization.k8s.io", "clusterrolebindings"): (("roleRef",),),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class WriteOptions:
+    dry_run: bool = False
+    field_manager: str = "unknown"
+    force: bool = False
+    field_validation: str = "Warn"  # Strict, Warn or Ignore, for fields a CRD schema does not know
+
+
+def now_rfc3339() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def assign_name(resource: ResourceType, metadata: dict[str, Any], taken: Callable[[str], bool]) -> str:
+    """The object's name, or one made from ``generateName`` plus five random characters."""
+    if metadata.get("name"):
+        return str(metadata["name"])
+    prefix = metadata.get("generateName")
+    if not prefix:
+        raise errors.invalid(resource, "", [("metadata.name", "Required value: name or generateName is required")])
+    for _ in range(10):
+        name = prefix[:58] + "".join(secrets.choice(_GENERATE_ALPHABET) for _ in range(5))
+        if not taken(name):
+            return name
+    raise errors.already_exists(resource, prefix)
+
+
+def check_metadata(resource: ResourceType, obj: dict[str, Any]) -> None:
+    metadata = obj["metadata"]
+    name = metadata["name"]
+    pattern = _DNS_LABEL if resource.storage_key in _LABEL_NAMES else _DNS_SUBDOMAIN
+    problems: list[tuple[str, str]] = []
+    if not pattern.match(name) or len(name) > (63 if pattern is _DNS_LABEL else 253):
+        problems.append(("metadata.name", f'Invalid value: "{name}": a lowercase RFC 1123 '
+                         f'{"label" if pattern is _DNS_LABEL else "subdomain"} must consist of lower case '
+                         "alphanumeric characters, '-' or '.', and must start and end with an alphanumeric "
+                         "character"))
+    for key, value in (metadata.get("labels") or {}).items():
+        if not isinstance(value, str) or len(value) > 63 or not re.fullmatch(
+                r"([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?", value):
+            problems.append(("metadata.labels", f'Invalid value: "{value}": a valid label value must be 63 '
+                             "characters or less and must be empty or begin and end with an alphanumeric "
+                             f"character (label {key})"))
+    if problems:
+        raise errors.invalid(resource, name, problems)
+
+
+def check_type(resource: ResourceType, body: Any) -> None:
+    """Built-in endpoints default a missing kind and apiVersion; custom resources need them; none may differ."""
+    if not isinstance(body, dict):
+        raise errors.bad_request("the request body must be a JSON object")
+    if resource.custom and not body.get("kind"):
+        raise errors.bad_request(f"Object 'Kind' is missing in '{json.dumps(body)[:200]}'")
+    if body.get("kind") not in (None, resource.kind):
+        raise errors.bad_request(f"the kind in the data ({body['kind']}) does not match the expected kind "
+                                 f"({resource.kind})")
+    if body.get("apiVersion") not in (None, resource.api_version):
+        raise errors.bad_request(f"the API version in the data ({body['apiVersion']}) does not match the expected "
+                                 f"API version ({resource.api_version})")
+
+
+def spec_of(resource: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
+    ignored = {"metadata", "apiVersion", "kind"} | ({"status"} if resource.has_status else set())
+    return {key: value for key, value in obj.items() if key not in ignored}
+
+
+def without_managed_fields(obj: dict[str, Any]) -> dict[str, Any]:
+    return {**obj, "metadata": {key: value for key, value in obj["metadata"].items() if key != "managedFields"}}
+
+
+def merge_keys(resource: ResourceType) -> patching.MergeKeyResolver:
+    if resource.custom:
+        schema = resource.schema
+        return lambda path, items: ("uid" if list(path) == ["metadata", "ownerReferences"] else
+                                    patching.SET_MERGE if list(path) == ["metadata", "finalizers"] else
+                                    schemas.list_merge_key(schema, path))
+    return patching.builtin_merge_key
+
+
+def admit_custom(resource: ResourceType, new: dict[str, Any], field_validation: str) -> list[str]:
+    """Default, prune and validate a custom object in place; returns the warnings for pruned fields."""
+    admitted, pruned, violations = schemas.admit(new, resource.schema)
+    if pruned and field_validation == "Strict":
+        raise errors.bad_request("strict decoding error: " + ", ".join(f'unknown field "{path}"' for path in pruned))
+    if violations:
+        raise errors.invalid(resource, new["metadata"]["name"], violations)
+    new.clear()
+    new.update(admitted)
+    return [f'unknown field "{path}"' for path in pruned] if field_validation != "Ignore" else []
+
+
+def _at(obj: dict[str, Any], path: tuple[str, ...]) -> Any:
+    value: Any = obj
+    for step in path:
+        value = value.get(step) if isinstance(value, dict) else None
+    return value
+
+
+def check_immutable(resource: ResourceType, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
+    if old is None:
+        return
+    problems = [(".".join(path), f"Invalid value: {json.dumps(_at(new, path))}: field is immutable")
+                for path in _IMMUTABLE_FIELDS.get(resource.storage_key, ())
+                if _at(old, path) is not None and _at(old, path) != _at(new, path)]
+    if resource.storage_key in (("", "configmaps"), ("", "secrets")) and old.get("immutable"):
+        problems += [(field, "Forbidden: field is immutable when `immutable` is set")
+                     for field in ("data", "binaryData", "stringData", "immutable") if old.get(field) != new.get(field)]
+    if problems:
+        raise errors.invalid(resource, new["metadata"]["name"], problems)
