@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 from functools import lru_cache
 from typing import Any
 
@@ -143,7 +142,7 @@ def _b64decode(value: Any) -> bytes:
         raise SeldonMicroserviceException("Invalid request: binData must be a base64 string")
     try:
         return base64.b64decode(value, validate=True)
-    except binascii.Error as error:
+    except ValueError as error:  # binascii.Error, or non-ASCII text
         raise SeldonMicroserviceException(f"Invalid base64 in binData: {error}") from None
 
 
