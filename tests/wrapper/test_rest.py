@@ -8,7 +8,13 @@ import urllib.parse
 
 import numpy as np
 import requests
+from flask import Flask
 from microservice_process import Microservice
+from seldon_s2i.component.adapter import Component
+from seldon_s2i.metrics import MetricsRecorder
+from seldon_s2i.service import SeldonService, ServiceOptions
+from seldon_s2i.transport.rest import create_app
+from seldon_s2i.unit import UnitInfo
 
 IRIS = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]]
 
@@ -143,3 +149,25 @@ def test_cors_headers_for_browsers(model: Microservice) -> None:
     assert answer.status_code == 200
     assert answer.headers["Access-Control-Allow-Origin"] in ("*", "https://dashboard.example")
     assert "POST" in answer.headers["Access-Control-Allow-Methods"]
+
+
+def test_openapi_document_lists_every_served_path(model: Microservice) -> None:
+    document = requests.get(f"{model.url}/seldon.json", timeout=5).json()
+    assert document["openapi"].startswith("3.")
+    # Every route the app serves is documented, with the methods it allows.
+    for rule in _identity_app().url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        assert rule.rule in document["paths"], rule.rule
+        served = sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
+        assert sorted(method.upper() for method in document["paths"][rule.rule]) == served, rule.rule
+
+
+def _identity_app() -> Flask:
+    class Identity:
+        def predict(self, X: object, names: object) -> object:
+            return X
+
+    unit = UnitInfo.from_environment({})
+    service = SeldonService(Component(Identity()), unit, MetricsRecorder(unit), ServiceOptions())
+    return create_app(service, max_request_bytes=1024)

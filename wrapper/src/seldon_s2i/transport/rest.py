@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Callable
+from importlib import resources
 from typing import Any
 
 from flask import Flask, Request, Response, request
@@ -150,6 +151,12 @@ def create_app(service: SeldonService, *, max_request_bytes: int, payload_passth
 
     app.add_url_rule("/metadata", "metadata", metadata, methods=["GET"])
     app.add_url_rule("/api/v1.0/metadata", "metadata_v1", metadata, methods=["GET"])
+
+    openapi = resources.files("seldon_s2i.transport").joinpath("openapi.json").read_bytes()
+
+    @app.get("/seldon.json")
+    def seldon_json() -> Response:
+        return Response(openapi, mimetype=JSON)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
