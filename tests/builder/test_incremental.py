@@ -1,18 +1,20 @@
 """Incremental builds: a code-only change reuses the previous image's dependencies and skips pip.
 
-Checks: after a clean build, `--incremental` with only MyModel.py changed runs the
-previous image's save-artifacts, restores its virtualenv and does not run pip,
-and the new image serves the new code; a change to requirements.txt makes pip run
-again (no stale dependencies); `--incremental` with no previous image is a clean build.
+Checks: `--incremental` with no previous image is a clean build; with only the code
+changed it builds on the previous image (its dependency layer is shared), does not
+run pip, serves the new code and keeps no deleted file; with a changed setting it
+takes s2i's way (save-artifacts of the previous image, restored by assemble), again
+without pip; a change to requirements.txt makes pip run again (no stale dependencies).
 """
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 import requests
-from model_images import copy_example, remove_image, running_container, s2i_build
+from model_images import copy_example, image_inspect, remove_image, running_container, s2i_build
 
 pytestmark = [pytest.mark.container, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -25,30 +27,46 @@ def test_code_only_change_skips_pip_and_serves_the_new_code(tmp_path: Path, buil
     image = "localhost/seldon-s2i-test/incremental:latest"
     remove_image(image)
     try:
+        (source / "notes.txt").write_text("scratch file, deleted before the next build")
         first = s2i_build(str(source), builder_image, image, "--incremental")
         assert first.returncode == 0, first.stderr
         assert "no previous image" in first.stderr
         assert PIP_RUNS in first.stderr
+        first_layers = image_inspect(image)["RootFS"]
 
         model = source / "MyModel.py"
         model.write_text(model.read_text().replace('"model": "softmax"', '"model": "softmax-v2"'))
+        (source / "notes.txt").unlink()
         second = s2i_build(str(source), builder_image, image, "--incremental")
         assert second.returncode == 0, second.stderr
-        assert f"reusing the artifacts of {image}" in second.stderr
+        assert "has the same dependencies and settings; building on it" in second.stderr
         assert PIP_SKIPPED in second.stderr
         assert PIP_RUNS not in second.stderr
         assert "Requirement already satisfied" not in second.stderr
+        # The new image shares every layer of the previous one, dependencies included.
+        second_layers = image_inspect(image)["RootFS"]
+        assert isinstance(first_layers, dict) and isinstance(second_layers, dict)
+        assert second_layers["Layers"][: len(first_layers["Layers"])] == first_layers["Layers"]
 
         with running_container(image) as container:
             answer = requests.post(
                 container.url + "/api/v1.0/predictions", json={"data": {"ndarray": [[1, 2, 3, 4]]}}, timeout=10
             ).json()
+            listing = subprocess.run(["podman", "exec", container.id, "ls", "-A"], capture_output=True, text=True)
         assert answer["meta"]["tags"]["model"] == "softmax-v2"
+        assert "MyModel.py" in listing.stdout.split()
+        assert "notes.txt" not in listing.stdout.split()
+
+        third = s2i_build(str(source), builder_image, image, "--incremental", "-e", "GUNICORN_WORKERS=2")
+        assert third.returncode == 0, third.stderr
+        assert f"reusing the artifacts of {image}" in third.stderr
+        assert PIP_SKIPPED in third.stderr
+        assert PIP_RUNS not in third.stderr
 
         (source / "requirements.txt").write_text("numpy\n# pinned by the data team\n")
-        third = s2i_build(str(source), builder_image, image, "--incremental")
-        assert third.returncode == 0, third.stderr
-        assert PIP_RUNS in third.stderr
-        assert PIP_SKIPPED not in third.stderr
+        fourth = s2i_build(str(source), builder_image, image, "--incremental", "-e", "GUNICORN_WORKERS=2")
+        assert fourth.returncode == 0, fourth.stderr
+        assert PIP_RUNS in fourth.stderr
+        assert PIP_SKIPPED not in fourth.stderr
     finally:
         remove_image(image)

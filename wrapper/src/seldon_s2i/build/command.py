@@ -8,6 +8,7 @@ builds it with buildah or podman. Registered by ``seldon_s2i.build.register``.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import shutil
 import sys
 import tempfile
@@ -22,6 +23,10 @@ DESTINATION_LABELS = ("io.openshift.s2i.destination", "io.s2i.destination")
 ASSEMBLE_USER_LABEL = "io.openshift.s2i.assemble-user"
 # Where OpenShift's BuildConfig mountTrustedCA puts the cluster's CA bundle; assemble hands it to pip.
 TRUSTED_CA_PATH = "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem"
+# Records what an image's installed dependencies depend on, so a later incremental build can reuse them.
+REUSE_KEY_LABEL = "io.seldon-s2i.reuse-key"
+# Incremental builds on top of earlier ones add a small layer each; after this many, start from the builder again.
+MAX_STACKED_BUILDS = 10
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -82,6 +87,29 @@ def _assemble_user(requested: str | None, config: engine.ImageConfig | None) -> 
     return user
 
 
+def _reuse_key(builder_id: str, staged: Path, environment: dict[str, str], scripts: dict[str, Path]) -> str:
+    """Everything that decides an image's contents apart from the application code itself."""
+    digest = hashlib.sha256(f"builder {builder_id}\n".encode())
+    for name, value in sorted(environment.items()):
+        digest.update(f"env {name}={value}\n".encode())
+    files = {name: staged / name for name in source.DEPENDENCY_FILES} | {f"script {n}": p for n, p in scripts.items()}
+    for name, path in sorted(files.items()):
+        if path.is_file():
+            digest.update(f"file {name}\n".encode() + path.read_bytes() + b"\n")
+    return digest.hexdigest()
+
+
+def _image_to_extend(builder: str, previous: str, builder_config: engine.ImageConfig | None, key: str) -> str | None:
+    """``previous`` if it already holds exactly these dependencies and settings (and not too many layers)."""
+    config = engine.image_config(builder, previous)
+    if config is None or builder_config is None or config.labels.get(REUSE_KEY_LABEL) != key:
+        return None
+    if config.layers - builder_config.layers > MAX_STACKED_BUILDS:
+        _progress(f"{previous} stacks {MAX_STACKED_BUILDS} incremental builds; this one starts from the builder again")
+        return None
+    return previous
+
+
 def _prepare_output_folder(folder: Path, sources: Path) -> None:
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise CommandError(f"--as-dockerfile {folder} exists and is not an empty folder; nothing was written")
@@ -131,24 +159,30 @@ def handle(args: argparse.Namespace) -> int:
         if config is None:
             _progress(f"Builder image {args.builder_image} is not present locally; {builder} will try to pull it")
         labels = config.labels if config else {}
-        incremental_from = None
+        reuse_key = _reuse_key(config.id if config else args.builder_image, staged, environment, scripts)
+        incremental_from = extend_image = None
         if args.incremental or args.incremental_from:
             previous = args.incremental_from or args.output_image
-            if engine.image_exists(builder, previous):
+            if not engine.image_exists(builder, previous):
+                _progress(f"Incremental build: no previous image {previous}, so this build starts clean")
+            elif extend_image := _image_to_extend(builder, previous, config, reuse_key):
+                _progress(f"Incremental build: {previous} has the same dependencies and settings; building on it")
+            else:
                 incremental_from = previous
                 _progress(f"Incremental build: reusing the artifacts of {previous}")
-            else:
-                _progress(f"Incremental build: no previous image {previous}, so this build starts clean")
         plan = dockerfile.BuildPlan(
             builder_image=args.builder_image,
             output_image=args.output_image,
             environment=environment,
-            labels=dockerfile.output_labels(args.builder_image, args.output_image, info, args.context_dir) | extra_labels,
+            labels=dockerfile.output_labels(args.builder_image, args.output_image, info, args.context_dir)
+            | {REUSE_KEY_LABEL: reuse_key}
+            | extra_labels,
             scripts_dir=_scripts_dir(labels),
             destination=next((labels[key] for key in DESTINATION_LABELS if labels.get(key)), dockerfile.DEFAULT_DESTINATION),
             assemble_user=_assemble_user(args.assemble_user, config),
             override_scripts=frozenset(scripts),
             incremental_from=incremental_from,
+            extend_image=extend_image,
         )
         (build_context / "Dockerfile").write_text(dockerfile.render(plan), encoding="utf-8")
         volumes = [f"{args.trusted_ca.resolve()}:{TRUSTED_CA_PATH}:ro"] if args.trusted_ca else []

@@ -6,7 +6,10 @@ Differences from s2i, each on purpose: sources and scripts are copied with
 sources in the image); the previous image's artifacts are bind-mounted into
 the ``assemble`` step instead of copied into a layer of their own; ``CMD`` is in
 exec form, so that the run script is PID 1 and receives the container's
-signals. Called by ``seldon_s2i.build.command``.
+signals. One addition: when the previous output image was built from the same
+builder with the same dependency files and settings, an incremental build starts
+``FROM`` it, so the dependencies' layer is shared instead of saved, restored and
+committed again (``extend_image``). Called by ``seldon_s2i.build.command``.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ class BuildPlan:
     override_scripts: frozenset[str] = frozenset()
     # The previous output image whose save-artifacts output seeds this build.
     incremental_from: str | None = None
+    # A previous output image with the same dependencies, builder and settings to build on top of.
+    extend_image: str | None = None
 
     def script(self, name: str) -> str:
         folder = PurePosixPath(self.destination) / "scripts" if name in self.override_scripts else self.scripts_dir
@@ -77,7 +82,9 @@ def render(plan: BuildPlan) -> str:
     artifacts_tar = destination / "artifacts.tar"
     chown = f"--chown={plan.assemble_user}:0"
     lines = ["# Written by seldon-s2i build: the Dockerfile s2i --as-dockerfile (OpenShift 4) writes.\n"]
-    if plan.incremental_from:
+    if plan.extend_image:
+        lines.append("# Incremental: the previous image already holds these dependencies; only the sources change.\n")
+    elif plan.incremental_from:
         save_artifacts = plan.script("save-artifacts")
         lines.append(f"FROM {plan.incremental_from} AS cached\n")
         if "save-artifacts" in plan.override_scripts:
@@ -86,7 +93,7 @@ def render(plan: BuildPlan) -> str:
         lines.append(
             f"RUN if [ -s {save_artifacts} ]; then {save_artifacts} > {artifacts_tar}; else touch {artifacts_tar}; fi\n\n"
         )
-    lines.append(f"FROM {plan.builder_image}\n")
+    lines.append(f"FROM {plan.extend_image or plan.builder_image}\n")
     if plan.labels:
         lines.append(_key_values("LABEL", plan.labels))
     if plan.environment:
@@ -97,7 +104,7 @@ def render(plan: BuildPlan) -> str:
     lines.append(f"COPY {chown} {UPLOAD_SOURCES} {destination / 'src'}\n")
     lines.append(f"USER {plan.assemble_user}\n")
     assemble = plan.script("assemble")
-    if plan.incremental_from:
+    if plan.incremental_from and not plan.extend_image:
         artifacts = destination / "artifacts"
         mount = f"--mount=type=bind,from=cached,source={artifacts_tar},target={artifacts_tar}"
         lines.append(

@@ -36,6 +36,8 @@ class BuildFailed(CommandError):
 class ImageConfig:
     labels: dict[str, str] = field(default_factory=dict)
     user: str = ""
+    id: str = ""
+    layers: int = 0
 
 
 def find_engine(preferred: str | None) -> str:
@@ -66,9 +68,17 @@ def image_config(engine: str, image: str) -> ImageConfig | None:
     document = json.loads(result.stdout)
     if engine == "buildah":
         config = document.get("OCIv1", {}).get("config", {})
+        image_id, layers = document.get("FromImageID", ""), document.get("OCIv1", {}).get("rootfs", {}).get("diff_ids")
     else:
-        config = (document[0] if document else {}).get("Config", {})
-    return ImageConfig(labels=dict(config.get("Labels") or {}), user=str(config.get("User") or ""))
+        document = document[0] if document else {}
+        config = document.get("Config", {})
+        image_id, layers = document.get("Id", ""), document.get("RootFS", {}).get("Layers")
+    return ImageConfig(
+        labels=dict(config.get("Labels") or {}),
+        user=str(config.get("User") or ""),
+        id=str(image_id),
+        layers=len(layers or []),
+    )
 
 
 def build_command(engine: str, context: Path, tag: str, volumes: Sequence[str]) -> list[str]:

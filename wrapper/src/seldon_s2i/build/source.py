@@ -25,6 +25,8 @@ ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 ENVIRONMENT_FILE = PurePosixPath(".s2i/environment")
 SCRIPTS_FOLDER = PurePosixPath(".s2i/bin")
 S2I_SCRIPTS = ("assemble", "run", "save-artifacts")
+# The files the builder's assemble installs dependencies from (its fingerprint covers the same list).
+DEPENDENCY_FILES = ("requirements.txt", "setup.py", "setup.cfg", "pyproject.toml")
 
 
 @dataclass(frozen=True)
