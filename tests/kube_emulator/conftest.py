@@ -23,7 +23,9 @@ WIDGET_CRD: dict[str, Any] = {
         "names": {"kind": "Widget", "plural": "widgets", "singular": "widget", "shortNames": ["wd"]},
         "versions": [{
             "name": "v1", "served": True, "storage": True,
-            "subresources": {"status": {}},
+            "subresources": {"status": {}, "scale": {"specReplicasPath": ".spec.size",
+                                                     "statusReplicasPath": ".status.size"}},
+            "selectableFields": [{"jsonPath": ".spec.color"}],
             "schema": {"openAPIV3Schema": {
                 "type": "object",
                 "properties": {

@@ -89,3 +89,17 @@ def test_delete_collection_of_custom_objects(custom_objects: kubernetes.client.C
     left = custom_objects.list_namespaced_custom_object("example.com", "v1", "default", "widgets")
     assert [item["metadata"]["name"] for item in left["items"]] == ["small"]
     assert (left["kind"], left["apiVersion"]) == ("WidgetList", "example.com/v1")
+
+
+def test_crd_selectable_fields_work_in_field_selectors(custom_objects: kubernetes.client.CustomObjectsApi,
+                                                       new_widget: Callable[..., dict[str, Any]]) -> None:
+    for name, color in (("red-one", "red"), ("blue-one", "blue")):
+        custom_objects.create_namespaced_custom_object("example.com", "v1", "default", "widgets",
+                                                       new_widget(name, size=1, color=color))
+    found = custom_objects.list_namespaced_custom_object("example.com", "v1", "default", "widgets",
+                                                         field_selector="spec.color=red")
+    assert [item["metadata"]["name"] for item in found["items"]] == ["red-one"]
+    with pytest.raises(ApiException) as raised:
+        custom_objects.list_namespaced_custom_object("example.com", "v1", "default", "widgets",
+                                                     field_selector="spec.size=1")
+    assert raised.value.status == 400

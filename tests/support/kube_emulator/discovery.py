@@ -64,6 +64,9 @@ def api_resource_list(catalogue: Catalogue, group: str, version: str) -> dict[st
         entries.append(_entry(resource))
         if resource.has_status:
             entries.append(_entry(resource, "status", ("get", "patch", "update")))
+        if resource.scale is not None:
+            entries.append({**_entry(resource, "scale", ("get", "patch", "update")), "group": "autoscaling",
+                            "version": "v1", "kind": "Scale"})
         for subresource, verbs in resource.extra_subresources:
             entries.append(_entry(resource, subresource, verbs))
     group_version = f"{group}/{version}" if group else version

@@ -15,6 +15,13 @@ STANDARD_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch"
 
 
 @dataclasses.dataclass(frozen=True)
+class ScalePaths:
+    spec_replicas: str = ".spec.replicas"
+    status_replicas: str = ".status.replicas"
+    label_selector: str | None = ".spec.selector"  # a LabelSelector object for built-ins, a string for CRDs
+
+
+@dataclasses.dataclass(frozen=True)
 class ResourceType:
     """One served group/version/plural, with what the server does differently for it."""
 
@@ -35,6 +42,10 @@ class ResourceType:
     # Extra names served under the resource besides "status" (e.g. "instantiate"), with their verbs.
     extra_subresources: tuple[tuple[str, tuple[str, ...]], ...] = ()
     verbs: tuple[str, ...] = STANDARD_VERBS
+    # The scale subresource: JSON paths of spec replicas, status replicas and the label selector.
+    scale: ScalePaths | None = None
+    # Extra fields a field selector may use (a CRD's selectableFields), as dotted paths.
+    selectable_fields: tuple[str, ...] = ()
 
     @property
     def api_version(self) -> str:
@@ -64,6 +75,7 @@ def _grouped(group_version: str, plural: str, kind: str, **options: Any) -> Reso
 
 
 _WORKLOAD = {"has_status": True, "tracks_generation": True, "categories": ("all",)}
+_SCALED = {**_WORKLOAD, "scale": ScalePaths()}
 
 BUILTIN_TYPES: tuple[ResourceType, ...] = (
     _core("namespaces", "Namespace", namespaced=False, short_names=("ns",), has_status=True),
@@ -78,9 +90,9 @@ BUILTIN_TYPES: tuple[ResourceType, ...] = (
     _core("limitranges", "LimitRange", short_names=("limits",)),
     _core("resourcequotas", "ResourceQuota", short_names=("quota",), has_status=True),
     _core("nodes", "Node", namespaced=False, short_names=("no",), has_status=True),
-    _grouped("apps/v1", "deployments", "Deployment", short_names=("deploy",), **_WORKLOAD),
-    _grouped("apps/v1", "replicasets", "ReplicaSet", short_names=("rs",), **_WORKLOAD),
-    _grouped("apps/v1", "statefulsets", "StatefulSet", short_names=("sts",), **_WORKLOAD),
+    _grouped("apps/v1", "deployments", "Deployment", short_names=("deploy",), **_SCALED),
+    _grouped("apps/v1", "replicasets", "ReplicaSet", short_names=("rs",), **_SCALED),
+    _grouped("apps/v1", "statefulsets", "StatefulSet", short_names=("sts",), **_SCALED),
     _grouped("apps/v1", "daemonsets", "DaemonSet", short_names=("ds",), **_WORKLOAD),
     _grouped("apps/v1", "controllerrevisions", "ControllerRevision"),
     _grouped("batch/v1", "jobs", "Job", **_WORKLOAD),
@@ -122,6 +134,7 @@ def types_from_crd(crd: dict[str, Any]) -> list[ResourceType]:
         if not version.get("served", True):
             continue
         subresources = version.get("subresources") or {}
+        scale = subresources.get("scale")
         served.append(ResourceType(
             group=spec["group"],
             version=version["name"],
@@ -134,6 +147,9 @@ def types_from_crd(crd: dict[str, Any]) -> list[ResourceType]:
             tracks_generation=True,
             custom=True,
             schema=(version.get("schema") or {}).get("openAPIV3Schema"),
+            scale=ScalePaths(scale["specReplicasPath"], scale["statusReplicasPath"],
+                             scale.get("labelSelectorPath")) if scale else None,
+            selectable_fields=tuple(field["jsonPath"].lstrip(".") for field in version.get("selectableFields") or []),
         ))
     return served
 

@@ -115,7 +115,7 @@ def _field_value(obj: Mapping[str, Any], path: str) -> str:
 
 
 def supported_fields(resource: ResourceType) -> tuple[str, ...]:
-    return _COMMON_FIELDS + _KIND_FIELDS.get((resource.group, resource.plural), ())
+    return _COMMON_FIELDS + _KIND_FIELDS.get((resource.group, resource.plural), ()) + resource.selectable_fields
 
 
 def parse_field_selector(selector: str, resource: ResourceType) -> list[tuple[str, str, str]]:

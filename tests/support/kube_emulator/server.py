@@ -12,15 +12,13 @@ import base64
 import dataclasses
 import json
 import re
-from collections.abc import Callable
 from typing import Any
 
 import yaml
 from aiohttp import web
 
-from kube_emulator import discovery, errors, lifecycle, openshift, selectors
+from kube_emulator import discovery, errors, lifecycle, openshift, scale, selectors, watching
 from kube_emulator.admission import WriteOptions
-from kube_emulator.events import WatchEvent
 from kube_emulator.resources import ResourceType
 from kube_emulator.store import PATCH_TYPES, Store, WriteResult
 
@@ -110,8 +108,10 @@ class ApiServer:
         target = self._target(segments)
         query = request.query
         method = request.method
-        if method == "GET" and _flag(query.get("watch")):
-            return await self._watch(request, target)
+        if method == "GET" and watching.flag(query.get("watch")):
+            namespace = target.namespace if target.resource.namespaced else None
+            return await watching.stream(request, self.store, target.resource, namespace, target.name,
+                                         self._matcher(target, query), self.bookmark_interval)
         if method == "GET" and target.name is None:
             return web.json_response(self._list(target, query))
         if method == "GET" and target.subresource in ("", "status"):
@@ -130,6 +130,8 @@ class ApiServer:
             return web.json_response(build, status=201)
         if target.name is None and method == "DELETE":
             return web.json_response(self._delete_collection(target, query, body_text))
+        if target.name is not None and target.subresource == "scale":
+            return self._scale(request, target, body_text, content_type)
         if target.name is None or target.subresource not in ("", "status"):
             raise errors.method_not_allowed()
         if method == "PUT":
@@ -195,10 +197,25 @@ class ApiServer:
             raise errors.unknown_path()
         name = rest[1] if len(rest) > 1 else None
         subresource = rest[2] if len(rest) > 2 else ""
-        known = {"", *(["status"] if resource.has_status else []), *(sub for sub, _ in resource.extra_subresources)}
+        known = {"", *(["status"] if resource.has_status else []), *(["scale"] if resource.scale else []),
+                 *(sub for sub, _ in resource.extra_subresources)}
         if subresource not in known:
             raise errors.unknown_path()
         return Target(resource, namespace, name, subresource)
+
+    def _scale(self, request: web.Request, target: Target, body_text: str, content_type: str) -> web.Response:
+        namespace, name = target.namespace or "", target.name or ""
+        if request.method == "GET":
+            return web.json_response(scale.read(self.store, target.resource, namespace, name))
+        options = self._options(request, request.query)
+        if request.method == "PUT":
+            body = _parse_body(body_text, content_type)
+            return web.json_response(scale.write(self.store, target.resource, namespace, name, body, options))
+        if request.method == "PATCH":
+            body = _parse_body(body_text, content_type)
+            return web.json_response(scale.patch(self.store, target.resource, namespace, name, content_type, body,
+                                                 options))
+        raise errors.method_not_allowed()
 
     # -- verbs -----------------------------------------------------------------------------------------------------
 
@@ -210,7 +227,7 @@ class ApiServer:
         validation = query.get("fieldValidation", "Warn")
         if validation not in ("Strict", "Warn", "Ignore"):
             raise errors.bad_request(f'fieldValidation must be one of Strict, Warn, Ignore, got "{validation}"')
-        return WriteOptions(dry_run=bool(dry_run), field_manager=manager, force=_flag(query.get("force")),
+        return WriteOptions(dry_run=bool(dry_run), field_manager=manager, force=watching.flag(query.get("force")),
                             field_validation=validation)
 
     def _written(self, result: WriteResult) -> web.Response:
@@ -280,85 +297,6 @@ class ApiServer:
             return {"kind": f"{resource.kind}List", "apiVersion": resource.api_version,
                     "metadata": {"resourceVersion": str(self.store.resource_version)}, "items": deleted}
         return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success"}
-
-    # -- watch -----------------------------------------------------------------------------------------------------
-
-    async def _watch(self, request: web.Request, target: Target) -> web.StreamResponse:
-        query = request.query
-        resource = target.resource
-        matches = self._matcher(target, query)
-        namespace = target.namespace if resource.namespaced else None
-
-        def visible(obj: dict[str, Any] | None) -> bool:
-            if obj is None:
-                return False
-            meta = obj["metadata"]
-            return ((namespace is None or meta.get("namespace") == namespace)
-                    and (target.name is None or meta["name"] == target.name) and matches(obj))
-
-        loop = asyncio.get_running_loop()
-        timeout = float(query.get("timeoutSeconds") or 0)
-        deadline = loop.time() + timeout if timeout else None
-        bookmarks = _flag(query.get("allowWatchBookmarks"))
-        response = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
-        response.enable_chunked_encoding()
-        try:
-            with self.store.lock:
-                backlog, subscriber = self.store.subscribe(resource, query.get("resourceVersion"), loop)
-                seen = self.store.resource_version
-        except errors.ApiError as failure:
-            if failure.code != 410:
-                raise
-            await response.prepare(request)
-            await _send(response, {"type": "ERROR", "object": failure.to_status()})
-            return response
-        await response.prepare(request)
-        try:
-            for event in backlog:
-                await self._send_event(response, resource, event, visible)
-            while True:
-                waits = [self.bookmark_interval] if bookmarks else []
-                if deadline is not None:
-                    waits.append(deadline - loop.time())
-                if waits and min(waits) <= 0:
-                    break
-                try:
-                    live = await asyncio.wait_for(subscriber.queue.get(), min(waits) if waits else None)
-                except TimeoutError:
-                    if bookmarks and (deadline is None or loop.time() < deadline):
-                        await _send(response, {"type": "BOOKMARK", "object": {
-                            "kind": resource.kind, "apiVersion": resource.api_version,
-                            "metadata": {"resourceVersion": str(seen)}}})
-                    continue
-                if live is None:
-                    break
-                seen = max(seen, live.resource_version)
-                await self._send_event(response, resource, live, visible)
-            await response.write_eof()
-        except (ConnectionResetError, ConnectionError):
-            pass
-        finally:
-            self.store.unsubscribe(subscriber)
-        return response
-
-    async def _send_event(self, response: web.StreamResponse, resource: ResourceType, event: WatchEvent,
-                          visible: Callable[[dict[str, Any] | None], bool]) -> None:
-        now, before = visible(event.obj), visible(event.previous)
-        if event.type == "MODIFIED":
-            kind = "MODIFIED" if now and before else "ADDED" if now else "DELETED" if before else None
-        else:
-            kind = event.type if now else None
-        if kind is not None:
-            await _send(response, {"type": kind, "object": self.store.present(resource, event.obj)})
-
-
-async def _send(response: web.StreamResponse, event: dict[str, Any]) -> None:
-    await response.write(json.dumps(event).encode() + b"\n")
-
-
-def _flag(value: str | None) -> bool:
-    """Booleans in query parameters, as Go's strconv.ParseBool reads them (the Python client sends "True")."""
-    return value in ("1", "t", "T", "true", "TRUE", "True")
 
 
 def _sort_key(item: dict[str, Any]) -> tuple[str, str]:
