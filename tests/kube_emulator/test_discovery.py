@@ -2,7 +2,8 @@
 
 Checks: the built-in groups plus SeldonDeployment, ImageStream, ImageStreamTag, BuildConfig, Build, Route and
 Template are discoverable by kind; a CRD registered from a YAML file, or created over HTTP, is served at once
-(at every served version, with its status subresource); both dynamic clients list, create, replace and delete.
+(at every served version, with its status subresource); both dynamic clients list, create, replace and delete;
+openshift-python-wrapper resources deploy, update, list and clean up.
 """
 
 from __future__ import annotations
@@ -117,3 +118,19 @@ def test_dynamic_clients_do_crud(kube_api_client: kubernetes.client.ApiClient) -
         assert replaced.spec.host == "custom.example.com"
         routes.delete(name="model", namespace="default")
         assert routes.get(namespace="default").items == []
+
+
+def test_openshift_python_wrapper_resources_work(kube_emulator: KubeEmulator) -> None:
+    from ocp_resources.config_map import ConfigMap
+    from ocp_resources.namespace import Namespace
+    from ocp_resources.resource import get_client
+
+    client = get_client(config_file=str(kube_emulator.kubeconfig_path))
+    Namespace(client=client, name="wrapped").deploy(wait=True)
+    config = ConfigMap(client=client, name="settings", namespace="wrapped", data={"a": "1"})
+    config.deploy()
+    config.update(resource_dict={"metadata": {"name": "settings"}, "data": {"a": "2"}})
+    assert config.instance.data.a == "2"
+    assert [item.name for item in ConfigMap.get(client=client, namespace="wrapped")] == ["settings"]
+    config.clean_up(wait=True)
+    assert not config.exists

@@ -2,12 +2,14 @@
 
 Checks: parameters are substituted (``${X}`` inside strings, ``${{X}}`` as typed values), generated from
 expressions, and required ones refused when missing; hard-coded namespaces are stripped and template labels
-added; instantiating a BuildConfig creates build ``<name>-<n>`` owned by it and bumps ``status.lastVersion``.
+added; instantiating a BuildConfig creates build ``<name>-<n>`` owned by it and bumps ``status.lastVersion``;
+a ProjectRequest creates a namespace that is listed, patched and deleted as a Project.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import kubernetes.client
@@ -83,3 +85,24 @@ def test_instantiate_of_a_missing_build_config_is_not_found(kube_api_client: kub
         kube_api_client.call_api("/apis/build.openshift.io/v1/namespaces/default/buildconfigs/none/instantiate",
                                  "POST", body={}, response_type="object")
     assert raised.value.status == 404
+
+
+def test_project_request_creates_a_namespace_seen_as_a_project(dynamic: kubernetes.dynamic.DynamicClient,
+                                                               core: kubernetes.client.CoreV1Api) -> None:
+    requests_api = dynamic.resources.get(api_version="project.openshift.io/v1", kind="ProjectRequest")
+    created = requests_api.create(body={"apiVersion": "project.openshift.io/v1", "kind": "ProjectRequest",
+                                        "metadata": {"name": "models"}, "displayName": "Models"})
+    assert created.kind == "Project"
+    namespace = core.read_namespace("models")
+    assert namespace.metadata.annotations == {"openshift.io/display-name": "Models"}
+    projects = dynamic.resources.get(api_version="project.openshift.io/v1", kind="Project")
+    assert "models" in [item.metadata.name for item in projects.get().items]
+    labelled = projects.patch(name="models", body={"metadata": {"labels": {"team": "ml"}}},
+                              content_type="application/merge-patch+json")
+    assert labelled.metadata.labels.team == "ml"
+    assert core.read_namespace("models").metadata.labels == {"team": "ml"}
+    assert projects.delete(name="models").status == "Success"
+    deadline = time.monotonic() + 5
+    while "models" in [item.metadata.name for item in core.list_namespace().items]:
+        assert time.monotonic() < deadline, "the project's namespace was not removed"
+        time.sleep(0.02)

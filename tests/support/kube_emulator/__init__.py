@@ -8,8 +8,8 @@ Pytest fixtures are in ``kube_emulator.pytest_plugin``. Built on aiohttp, not on
 kmock's request parser fails on ``/api/v1/namespaces`` and its state machine (plain merges, no resourceVersions)
 would have had to be replaced whole, so subclassing it would only have kept its name.
 
-What it does as a real API server does: discovery of the built-in groups, OpenShift's image, build, route and
-template groups and every CRD created (a SeldonDeployment stand-in until the real CRD is registered);
+What it does as a real API server does: discovery of the built-in groups, OpenShift's image, build, route, template
+and project groups and every CRD created (a SeldonDeployment stand-in until the real CRD is registered);
 server-filled uid, creationTimestamp, resourceVersion and generation; 201 on create, PUT replace, 409 on a stale
 resourceVersion or an existing name; list kind/apiVersion/resourceVersion and limit/continue; label and field
 selectors on list, watch and deletecollection; watch from a resourceVersion with an event log, timeoutSeconds,
@@ -18,8 +18,9 @@ changes only; JSON, merge and strategic merge patches (merge keys of the built-i
 resources); server-side apply with managedFields, conflicts and removal of fields a manager stops applying;
 finalizers and deletionTimestamp; garbage collection of ownerReferences (background, foreground, orphan);
 namespaces that terminate and empty themselves; Status errors with the real reasons; generateName,
-deletecollection, dryRun=All; CRD schemas defaulted, pruned and validated on write; template processing and
-``buildconfigs/<name>/instantiate``.
+deletecollection, dryRun=All; CRD schemas defaulted, pruned and validated on write, CRD selectableFields;
+immutable fields (selectors, clusterIP, immutable ConfigMaps); the scale subresource; template processing,
+``buildconfigs/<name>/instantiate``, and projects/project requests as views of namespaces.
 
 Known differences from a real API server:
 - No controllers run: Deployments get no ReplicaSets or Pods, Builds never leave phase New, no Route ingress
@@ -28,7 +29,7 @@ Known differences from a real API server:
   ports and type, Route host and Namespace phase; unknown fields in them are kept, not dropped.
 - No authentication or authorization (any token is accepted), no admission webhooks, no aggregated discovery,
   no OpenAPI documents, no protobuf, no Table output; CRD conversion is always strategy None.
-- ImageStreamTags are stored objects, not views of their ImageStream; projects are not served.
+- ImageStreamTags are stored objects, not views of their ImageStream; projects cannot be watched.
 - Server-side apply treats lists without a known merge key as atomic and tracks ownership per leaf field.
 - Garbage collection runs right after each deletion (not after a delay) and ignores blockOwnerDeletion.
 """

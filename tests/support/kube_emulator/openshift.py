@@ -1,8 +1,9 @@
-"""The two OpenShift endpoints that are verbs rather than stored objects: template processing and build start.
+"""The OpenShift endpoints that are not stored objects: template processing, build start, projects.
 
 ``server.py`` routes ``POST .../processedtemplates`` to ``process_template`` (what ``oc process`` asks the
-server for) and ``POST .../buildconfigs/<name>/instantiate`` to ``instantiate`` (what ``oc start-build`` does;
-the build is created in phase New and nothing runs it).
+server for), ``POST .../buildconfigs/<name>/instantiate`` to ``instantiate`` (what ``oc start-build`` does;
+the build is created in phase New and nothing runs it), and ``project.openshift.io`` to ``projects``: a Project
+is a view of the namespace of the same name, and a ProjectRequest creates one (what ``oc new-project`` does).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 import string
 from typing import Any
 
-from kube_emulator import errors
+from kube_emulator import errors, patching
 from kube_emulator.admission import WriteOptions
 from kube_emulator.resources import ResourceType
 from kube_emulator.store import Store
@@ -127,3 +128,51 @@ def instantiate(store: Store, buildconfigs: ResourceType, namespace: str, name: 
             "status": {"phase": "New", "config": {"kind": "BuildConfig", "namespace": namespace, "name": name}},
         }
         return store.create(builds, namespace, build, WriteOptions(field_manager="openshift-apiserver")).obj
+
+
+_PROJECT_ANNOTATIONS = {"displayName": "openshift.io/display-name", "description": "openshift.io/description"}
+
+
+def _as_project(namespace: dict[str, Any]) -> dict[str, Any]:
+    return {**namespace, "apiVersion": "project.openshift.io/v1", "kind": "Project"}
+
+
+def projects(store: Store, method: str, plural: str, name: str | None, body: Any,
+             options: WriteOptions, patch_type: str = "") -> dict[str, Any]:
+    """Projects and project requests, answered from and written to namespaces."""
+    namespaces = store.catalogue.find("", "v1", "namespaces")
+    assert namespaces is not None
+    if plural == "projectrequests":
+        if method != "POST" or not isinstance(body, dict):
+            raise errors.method_not_allowed()
+        annotations = {annotation: body[field] for field, annotation in _PROJECT_ANNOTATIONS.items() if body.get(field)}
+        metadata = {"name": (body.get("metadata") or {}).get("name"), "annotations": annotations}
+        return _as_project(store.create(namespaces, "", {"metadata": metadata}, options).obj)
+    if method == "GET" and name is None:
+        items = [_as_project(namespace) for namespace in store.list_objects(namespaces, None, lambda obj: True)]
+        return {"kind": "ProjectList", "apiVersion": "project.openshift.io/v1",
+                "metadata": {"resourceVersion": str(store.resource_version)}, "items": items}
+    if method == "GET":
+        return _as_project(store.get(namespaces, "", name or ""))
+    if method == "POST" and isinstance(body, dict):
+        return _as_project(store.create(namespaces, "", {**body, "apiVersion": "v1", "kind": "Namespace"},
+                                        options).obj)
+    if method == "DELETE" and name:
+        store.delete(namespaces, "", name, dry_run=options.dry_run)
+        return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                "details": {"name": name, "group": "project.openshift.io", "kind": "projects"}}
+    if method in ("PUT", "PATCH") and name:
+        current = _as_project(store.get(namespaces, "", name))
+        if method == "PUT":
+            changed = body
+        elif patch_type == "application/json-patch+json":
+            changed = patching.json_patch(current, body)
+        elif patch_type == "application/strategic-merge-patch+json":
+            changed = patching.strategic_merge(current, body)
+        elif patch_type == "application/merge-patch+json":
+            changed = patching.merge_patch(current, body)
+        else:
+            raise errors.unsupported_media_type(patch_type)
+        replacement = {**changed, "apiVersion": "v1", "kind": "Namespace"}
+        return _as_project(store.replace(namespaces, "", name, replacement, options).obj)
+    raise errors.method_not_allowed()

@@ -121,6 +121,10 @@ BUILTIN_TYPES: tuple[ResourceType, ...] = (
     _grouped("build.openshift.io/v1", "builds", "Build", categories=("all",)),
     _grouped("route.openshift.io/v1", "routes", "Route", has_status=True, categories=("all",)),
     _grouped("template.openshift.io/v1", "templates", "Template"),
+    # Projects are views of namespaces (served by openshift.py, not stored).
+    _grouped("project.openshift.io/v1", "projects", "Project", namespaced=False, has_status=True,
+             verbs=("create", "delete", "get", "list", "patch", "update")),
+    _grouped("project.openshift.io/v1", "projectrequests", "ProjectRequest", namespaced=False, verbs=("create", "list")),
     _grouped("template.openshift.io/v1", "processedtemplates", "Template", verbs=("create",)),
 )
 

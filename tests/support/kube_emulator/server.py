@@ -108,6 +108,13 @@ class ApiServer:
         target = self._target(segments)
         query = request.query
         method = request.method
+        if target.resource.group == "project.openshift.io":
+            if watching.flag(query.get("watch")):
+                raise errors.method_not_allowed("watching projects is not served by the emulator")
+            body = _parse_body(body_text, content_type) if method in ("POST", "PUT", "PATCH") else None
+            answer = openshift.projects(self.store, method, target.resource.plural, target.name, body,
+                                        self._options(request, query), content_type)
+            return web.json_response(answer, status=201 if method == "POST" else 200)
         if method == "GET" and watching.flag(query.get("watch")):
             namespace = target.namespace if target.resource.namespaced else None
             return await watching.stream(request, self.store, target.resource, namespace, target.name,
