@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import tempfile
 import time
@@ -31,6 +32,9 @@ from bench.serving_payloads import Payload
 from bench.serving_servers import RunningServer, ServerError, ServerSpec
 
 TRANSPORTS = ("rest", "grpc")
+# Slow cells are timed longer (up to MAX_CELL_SECONDS) so that every connection completes STEADY_ROUNDS requests.
+STEADY_ROUNDS = 10
+MAX_CELL_SECONDS = 60
 # The first answer may take a while: MLServer listens before its model is loaded.
 FIRST_ANSWER_SECONDS = 60
 
@@ -212,15 +216,33 @@ def time_cell(
         )
 
     try:
+        seconds = args.seconds
         if args.warmup > 0:
-            run(args.warmup)
-        results = [serving_load.measure_cpu(server.session_ids, lambda: run(args.seconds)) for _ in range(args.repeat)]
+            seconds = steady_state_seconds(run(args.warmup), concurrency, args.seconds)
+        results = []
+        for _ in range(args.repeat):
+            # Requests the previous run left in flight are still being served: let the server finish them first.
+            serving_load.wait_until_idle(server.session_ids)
+            results.append(serving_load.measure_cpu(server.session_ids, lambda: run(seconds)))
     except LoadToolError as error:
         return f"failed: {error}"
     if (why := server.exited()) is not None:
         return f"server {why.splitlines()[0]}"
     # The median run by throughput, with its own latencies, so every number in a row comes from one run.
     return sorted(results, key=lambda result: result.requests_per_second)[len(results) // 2]
+
+
+def steady_state_seconds(warmup: LoadResult, concurrency: int, minimum: int) -> int:
+    """How long to time a cell so that each connection completes STEADY_ROUNDS requests.
+
+    A timed run starts with all connections sending at once; the first round of answers comes back faster than
+    the steady state (the first in the queue waits for nobody). Ten rounds keep that round under a tenth of the
+    samples. Latency per round comes from the warm-up, by Little's law: concurrency / throughput.
+    """
+    if warmup.requests_per_second <= 0:
+        return MAX_CELL_SECONDS
+    round_seconds = concurrency / warmup.requests_per_second
+    return max(minimum, min(MAX_CELL_SECONDS, math.ceil(STEADY_ROUNDS * round_seconds)))
 
 
 def _choices(allowed: Sequence[str]) -> Callable[[str], list[str]]:

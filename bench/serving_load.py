@@ -144,6 +144,18 @@ def measure_cpu(session_ids: Sequence[int], run: Callable[[], LoadResult]) -> Lo
     )
 
 
+def wait_until_idle(session_ids: Sequence[int], timeout: float = 120.0) -> None:
+    """Return once the server's processes have used under 5 % of a core for 0.3 s (or after `timeout`)."""
+    deadline = time.monotonic() + timeout
+    used = session_cpu_seconds(session_ids)
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        now = session_cpu_seconds(session_ids)
+        if now - used < 0.015:
+            return
+        used = now
+
+
 def machine_busy_seconds() -> float:
     """CPU seconds all cores spent on anything but idling and waiting for I/O (first line of /proc/stat)."""
     with open("/proc/stat") as stat:

@@ -85,7 +85,8 @@ class Report:
         lines = [
             f"Machine: {machine}. Everything on 127.0.0.1, one server at a time; total wall time "
             f"{self.wall_seconds / 60:.1f} min.",
-            f"Each cell: {self.warmup:g} s warm-up (discarded), then {self._timed()}, closed loop with `c` "
+            f"Each cell: {self.warmup:g} s warm-up (discarded), a wait until the server is idle, then {self._timed()}, "
+            "closed loop with `c` "
             "connections each keeping one request in flight. REST: `wrk -t1` (latency histogram). gRPC: `h2load -t1 "
             "-m1` (p50/p99 from its per-request log). Tools: "
             + ", ".join(f"{tool} {tool_version(tool)}" for tool in ("wrk", "h2load"))
@@ -99,6 +100,7 @@ class Report:
             "Payloads: " + "; ".join(_payload_note(payload) for payload in self.payloads) + ". MLServer gets the "
             "equivalent Open Inference (v2) request: one FP64 input of the same shape (JSON `data`, gRPC "
             "`fp64_contents`).",
+            *self._lengthened(),
             "",
             "| server | version | settings |",
             "|---|---|---|",
@@ -109,6 +111,20 @@ class Report:
                 settings += f" — **{self.server_problems[spec.key].splitlines()[0][:300]}**"
             lines.append(f"| {spec.label} | {self.versions.get(spec.key, '?')} | {settings} |")
         return lines
+
+    def _lengthened(self) -> list[str]:
+        """Cells timed longer than asked, so every connection completed ten requests (see serving.py)."""
+        longer = [
+            f"{spec} {TRANSPORT_LABELS[transport]} {payload} c={concurrency} ({result.seconds:.0f} s)"
+            for (spec, transport, payload, concurrency), result in self.cells.items()
+            if isinstance(result, LoadResult) and result.seconds > self.seconds * 1.5
+        ]
+        if not longer:
+            return []
+        return [
+            "Slow cells are timed longer, until each connection completed 10 requests (up to 60 s), so their "
+            "latencies describe the steady state rather than the first burst: " + ", ".join(longer) + "."
+        ]
 
     def _timed(self) -> str:
         if self.repeat == 1:
