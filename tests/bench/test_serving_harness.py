@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 # bench/ is a folder of scripts, not an installed package.
-from bench import serving_load, serving_payloads, serving_servers  # noqa: E402
+from bench import serving, serving_load, serving_payloads, serving_servers  # noqa: E402
 
 SMALL = serving_payloads.small_payload()
 LARGE = serving_payloads.large_payload(1_000)  # same builders as the 100,000-float tensor, smaller
@@ -75,6 +75,16 @@ def test_identity_checks_accept_the_payload_and_name_what_differs() -> None:
 
 def test_grpc_frame_is_flag_length_message() -> None:
     assert serving_payloads.grpc_frame(b"abc") == b"\x00\x00\x00\x00\x03abc"
+
+
+def test_slow_cells_are_timed_until_each_connection_completed_ten_requests() -> None:
+    def warmup(requests_per_second: float) -> serving_load.LoadResult:
+        return serving_load.LoadResult(int(requests_per_second * 2), 2.0, 1.0, 2.0, 0, 0.1)
+
+    assert serving.steady_state_seconds(warmup(4_000), concurrency=16, minimum=5) == 5
+    assert serving.steady_state_seconds(warmup(8), concurrency=16, minimum=5) == 20  # 2 s per round
+    assert serving.steady_state_seconds(warmup(1), concurrency=16, minimum=5) == serving.MAX_CELL_SECONDS
+    assert serving.steady_state_seconds(warmup(0), concurrency=1, minimum=5) == serving.MAX_CELL_SECONDS
 
 
 @pytest.fixture
