@@ -67,15 +67,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     specs = [spec for spec in serving_servers.SERVERS if spec.key in args.servers]
     report = serving_report.Report(payloads, specs, args.concurrency, args.seconds, args.warmup, args.repeat)
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="seldon-s2i-bench-") as scratch:
-        for spec in specs:
-            benchmark_server(spec, payloads, args, Path(scratch), report)
+    try:
+        with tempfile.TemporaryDirectory(prefix="seldon-s2i-bench-") as scratch:
+            for spec in specs:
+                benchmark_server(spec, payloads, args, Path(scratch), report)
+    except KeyboardInterrupt:
+        print("serving.py: interrupted; servers stopped, nothing written", file=sys.stderr)
+        return 130
     report.wall_seconds = time.monotonic() - started
     table = report.render()
     print(table)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(table)
-    args.output.with_suffix(".json").write_text(json.dumps(report.raw(), indent=1) + "\n")
+    try:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(table)
+        args.output.with_suffix(".json").write_text(json.dumps(report.raw(), indent=1) + "\n")
+    except OSError as error:
+        print(f"serving.py: error: cannot write the results: {error}", file=sys.stderr)
+        return 2
     print(f"\nwritten to {args.output} and {args.output.with_suffix('.json').name}", file=sys.stderr)
     return 1 if report.has_failures() else 0
 
