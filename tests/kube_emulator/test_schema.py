@@ -1,8 +1,10 @@
-"""A CRD's OpenAPI schema on write: defaults filled in, unknown fields pruned (or refused), bad values refused.
+"""Schemas on write: a CRD's OpenAPI schema, and the published schemas of the Kubernetes built-in kinds.
 
-Checks: a default from the schema appears; an unknown field is dropped with a Warning header, or refused with
-400 under fieldValidation=Strict; a value of the wrong type or below the minimum is 422 Invalid naming the field;
-fields under x-kubernetes-preserve-unknown-fields are kept.
+Checks, for custom objects: a default from the schema appears; an unknown field is dropped with a Warning header,
+or refused with 400 under fieldValidation=Strict; a value of the wrong type or below the minimum is 422 Invalid
+naming the field; fields under x-kubernetes-preserve-unknown-fields are kept. For built-in kinds: an unknown
+(misspelt) field is dropped with a warning or refused under Strict, a value of the wrong type is 400, a missing
+required field is 422.
 """
 
 from __future__ import annotations
@@ -78,3 +80,41 @@ def test_preserved_unknown_fields_are_kept(custom_objects: kubernetes.client.Cus
     written = custom_objects.patch_namespaced_custom_object_status(
         "example.com", "v1", "default", "widgets", "s", {"status": {"anything": {"goes": [1, 2]}}})
     assert written["status"] == {"anything": {"goes": [1, 2]}}
+
+
+def _deployment(container: dict[str, Any]) -> dict[str, Any]:
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "typo"},
+            "spec": {"selector": {"matchLabels": {"a": "b"}}, "template": {
+                "metadata": {"labels": {"a": "b"}}, "spec": {"containers": [container]}}}}
+
+
+DEPLOYMENTS = "/apis/apps/v1/namespaces/default/deployments"
+
+
+def test_misspelt_built_in_field_is_dropped_with_a_warning(kube_emulator: KubeEmulator) -> None:
+    answer = requests.post(f"{kube_emulator.url}{DEPLOYMENTS}", timeout=10, json=_deployment(
+        {"name": "c", "image": "i", "readinessprobe": {"tcpSocket": {"port": 9000}}}))
+    assert answer.status_code == 201
+    assert "readinessprobe" not in answer.json()["spec"]["template"]["spec"]["containers"][0]
+    assert "spec.template.spec.containers[0].readinessprobe" in answer.headers["Warning"]
+
+
+def test_misspelt_built_in_field_is_refused_under_strict_validation(kube_emulator: KubeEmulator) -> None:
+    answer = requests.post(f"{kube_emulator.url}{DEPLOYMENTS}", timeout=10, params={"fieldValidation": "Strict"},
+                           json=_deployment({"name": "c", "image": "i", "imagepullpolicy": "Always"}))
+    assert answer.status_code == 400
+    assert "imagepullpolicy" in answer.json()["message"]
+
+
+def test_built_in_value_of_the_wrong_type_cannot_be_decoded(kube_emulator: KubeEmulator) -> None:
+    body = _deployment({"name": "c", "image": "i"})
+    body["spec"]["replicas"] = "two"
+    answer = requests.post(f"{kube_emulator.url}{DEPLOYMENTS}", json=body, timeout=10)
+    assert answer.status_code == 400
+    assert "spec.replicas" in answer.json()["message"]
+
+
+def test_built_in_missing_required_field_is_invalid(kube_emulator: KubeEmulator) -> None:
+    answer = requests.post(f"{kube_emulator.url}{DEPLOYMENTS}", json=_deployment({"image": "i"}), timeout=10)
+    assert answer.status_code == 422
+    assert answer.json()["details"]["causes"][0]["field"] == "spec.template.spec.containers[0].name"

@@ -19,14 +19,16 @@ resources); server-side apply with managedFields, conflicts and removal of field
 finalizers and deletionTimestamp; garbage collection of ownerReferences (background, foreground, orphan);
 namespaces that terminate and empty themselves; Status errors with the real reasons; generateName,
 deletecollection, dryRun=All; CRD schemas defaulted, pruned and validated on write, CRD selectableFields;
+Kubernetes built-in kinds checked against their published schemas (unknown fields dropped, or refused under
+fieldValidation=Strict; wrong types 400; missing required fields 422);
 immutable fields (selectors, clusterIP, immutable ConfigMaps); the scale subresource; template processing,
 ``buildconfigs/<name>/instantiate``, and projects/project requests as views of namespaces.
 
 Known differences from a real API server:
 - No controllers run: Deployments get no ReplicaSets or Pods, Builds never leave phase New, no Route ingress
   status. Tests write such status themselves (``KubeEmulator.set_status``).
-- Built-in kinds are not validated against their OpenAPI schemas and get no defaults besides Service clusterIP,
-  ports and type, Route host and Namespace phase; unknown fields in them are kept, not dropped.
+- OpenShift kinds are not checked against a schema. Built-in kinds get no defaults besides Service clusterIP,
+  ports and type, Route host and Namespace phase, and only required-field checks of their validation.
 - No authentication or authorization (any token is accepted), no admission webhooks, no aggregated discovery,
   no OpenAPI documents, no protobuf, no Table output; CRD conversion is always strategy None.
 - ImageStreamTags are stored objects, not views of their ImageStream; projects cannot be watched.

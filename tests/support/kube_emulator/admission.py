@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from kube_emulator import errors, patching, schemas
+from kube_emulator import builtin_schemas, errors, patching, schemas
 from kube_emulator.resources import ResourceType
 
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -112,8 +112,10 @@ def merge_keys(resource: ResourceType) -> patching.MergeKeyResolver:
     return patching.builtin_merge_key
 
 
-def admit_custom(resource: ResourceType, new: dict[str, Any], field_validation: str) -> list[str]:
-    """Default, prune and validate a custom object in place; returns the warnings for pruned fields."""
+def admit_schema(resource: ResourceType, new: dict[str, Any], field_validation: str) -> list[str]:
+    """Default, prune and validate an object in place by its schema; returns the warnings for pruned fields."""
+    if not resource.custom:
+        return builtin_schemas.admit(resource, new, field_validation)
     admitted, pruned, violations = schemas.admit(new, resource.schema)
     if pruned and field_validation == "Strict":
         raise errors.bad_request("strict decoding error: " + ", ".join(f'unknown field "{path}"' for path in pruned))

@@ -213,7 +213,7 @@ class Store:
         for field in ("finalizers", "ownerReferences", "labels", "annotations"):
             if field in metadata and not metadata[field]:
                 metadata.pop(field)  # omitempty in the Go types: an emptied list or map disappears
-        warnings = admission.admit_custom(resource, new, options.field_validation) if resource.custom else []
+        warnings = admission.admit_schema(resource, new, options.field_validation)
         hooks.before_write(resource, old, new)
         admission.check_immutable(resource, old, new)
         if resource.tracks_generation:
