@@ -4,7 +4,7 @@ Checks, with ``kubernetes.watch`` and raw HTTP streams: a watch without a resour
 objects as ADDED; a watch from a resourceVersion sees only later events, in order; a too-old resourceVersion
 (after compaction) gets 410 Gone; timeoutSeconds ends the stream; label selectors turn objects leaving or entering
 the selection into DELETED and ADDED; bookmarks carry a resourceVersion; objects created without a namespace in
-their body still reach namespaced watches.
+their body still reach namespaced watches; with concurrent writers every event is seen once, in order.
 """
 
 from __future__ import annotations
@@ -150,3 +150,31 @@ def test_reset_closes_open_watches(kube_emulator: KubeEmulator) -> None:
     time.sleep(0.3)
     kube_emulator.reset()
     assert finished.wait(5)
+
+
+def test_concurrent_writers_every_event_seen_once_in_order(kube_emulator: KubeEmulator,
+                                                           core: kubernetes.client.CoreV1Api) -> None:
+    mark = core.list_namespaced_config_map("default").metadata.resource_version
+    writers, writes = 8, 10
+
+    def write(worker: int) -> None:
+        api = kubernetes.client.CoreV1Api(kube_emulator.api_client())
+        api.create_namespaced_config_map("default", V1ConfigMap(metadata=V1ObjectMeta(name=f"w{worker}")))
+        for index in range(writes):
+            api.patch_namespaced_config_map(f"w{worker}", "default", {"data": {"n": str(index)}})
+
+    threads = [threading.Thread(target=write, args=(worker,)) for worker in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    answer = requests.get(f"{kube_emulator.url}/api/v1/namespaces/default/configmaps", timeout=10, params={
+        "watch": "true", "timeoutSeconds": "1", "resourceVersion": mark})
+    events = [json.loads(line) for line in answer.text.splitlines()]
+    versions = [int(event["object"]["metadata"]["resourceVersion"]) for event in events]
+    assert len(events) == writers * (writes + 1)
+    assert versions == sorted(versions) and len(set(versions)) == len(versions)
+    for worker in range(writers):
+        values = [event["object"].get("data", {}).get("n") for event in events
+                  if event["object"]["metadata"]["name"] == f"w{worker}"]
+        assert values == [None, *map(str, range(writes))]
