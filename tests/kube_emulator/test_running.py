@@ -3,18 +3,25 @@
 Checks: ``kubernetes.config`` loads the kubeconfig file (from KUBECONFIG, as tools do) and reaches the server over
 plain HTTP on 127.0.0.1; ``reset`` empties the cluster but keeps the base namespaces; injected faults answer
 with a Status error the given number of times; requests are recorded; two emulators are independent; ``stop``
-frees the port.
+frees the port; ``python -m kube_emulator`` serves by hand, registers CRD files, and stops on SIGTERM.
 """
 
 from __future__ import annotations
 
 import os
+import pathlib
+import re
+import signal
 import socket
+import subprocess
+import sys
 
+import kube_emulator as kube_emulator_package
 import kubernetes.client
 import kubernetes.config
 import pytest
 import requests
+import yaml
 from kube_emulator import KubeEmulator
 from kubernetes.client import V1ConfigMap, V1ObjectMeta
 from kubernetes.client.exceptions import ApiException
@@ -82,3 +89,37 @@ def test_set_status_acts_as_a_controller(kube_emulator: KubeEmulator, apps: kube
             "metadata": {"labels": {"a": "b"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}}})
     kube_emulator.set_status("apps/v1", "Deployment", "d", {"readyReplicas": 1, "replicas": 1}, "default")
     assert apps.read_namespaced_deployment_status("d", "default").status.ready_replicas == 1
+
+
+def _serve(*arguments: str) -> subprocess.Popen[str]:
+    support = pathlib.Path(kube_emulator_package.__file__).parent.parent
+    return subprocess.Popen([sys.executable, "-m", "kube_emulator", *arguments], text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONPATH": str(support)})
+
+
+def test_serving_by_hand_prints_the_kubeconfig_and_stops_on_sigterm(tmp_path: pathlib.Path) -> None:
+    manifest = tmp_path / "crd.yaml"
+    manifest.write_text(yaml.safe_dump({
+        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": "things.example.net"},
+        "spec": {"group": "example.net", "scope": "Namespaced", "names": {"kind": "Thing", "plural": "things"},
+                 "versions": [{"name": "v1", "served": True, "storage": True}]}}))
+    process = _serve("--crd", str(manifest))
+    assert process.stdout is not None
+    first_line = process.stdout.readline()
+    url = re.search(r"serving (http://\S+);", first_line)
+    assert url, first_line
+    assert requests.get(f"{url.group(1)}/apis/example.net/v1", timeout=5).json()["resources"][0]["name"] == "things"
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=10) == 0
+
+
+def test_serving_by_hand_refuses_a_bad_crd_in_one_line(tmp_path: pathlib.Path) -> None:
+    manifest = tmp_path / "crd.yaml"
+    manifest.write_text("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: x}\n")
+    process = _serve("--crd", str(manifest))
+    _, errors = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert errors.strip().count("\n") == 0
+    assert errors.startswith(f"kube_emulator: cannot register {manifest}")

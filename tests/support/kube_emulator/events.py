@@ -1,5 +1,5 @@
-"""Watch events and open watches, shared by ``store.py`` (which records and pushes) and ``server.py`` (which sends).
-"""
+"""Watch events and open watches, shared by ``store.py`` (which records and pushes them) and ``watching.py``
+(which streams them to clients)."""
 
 from __future__ import annotations
 
