@@ -152,19 +152,21 @@ def running_container(
     env: dict[str, str] | None = None,
     extra_args: Sequence[str] = (),
     timeout: float = 60,
+    command: Sequence[str] = (),
 ) -> Iterator[Container]:
     """Run ``image`` detached, wait for GET /health/ping to answer pong, and remove it afterwards."""
     rest, grpc_port, metrics = free_port(), free_port(), free_port()
-    command = ["podman", "run", "-d", "-p", f"127.0.0.1:{rest}:9000", "-p", f"127.0.0.1:{grpc_port}:5000"]
-    command += ["-p", f"127.0.0.1:{metrics}:6000"]
+    podman = ["podman", "run", "-d", "-p", f"127.0.0.1:{rest}:9000", "-p", f"127.0.0.1:{grpc_port}:5000"]
+    podman += ["-p", f"127.0.0.1:{metrics}:6000"]
     if user:
-        command += ["--user", user]
+        podman += ["--user", user]
     if read_only:
-        command.append("--read-only")
+        podman.append("--read-only")
     for key, value in (env or {}).items():
-        command += ["-e", f"{key}={value}"]
+        podman += ["-e", f"{key}={value}"]
     started_at = time.monotonic()
-    container_id = subprocess.run([*command, *extra_args, image], capture_output=True, text=True, check=True).stdout.strip()
+    run = [*podman, *extra_args, image, *command]
+    container_id = subprocess.run(run, capture_output=True, text=True, check=True).stdout.strip()
     try:
         ready_at = _wait_for_pong(container_id, rest, started_at + timeout)
         yield Container(container_id, rest, grpc_port, metrics, started_at, ready_at)
