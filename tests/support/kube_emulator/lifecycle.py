@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from kube_emulator.admission import WriteOptions
 from kube_emulator.hooks import CRD_CLEANUP_FINALIZER
 from kube_emulator.resources import ResourceType
 from kube_emulator.store import Store
@@ -52,10 +53,21 @@ def _delete(store: Store, resource: ResourceType, obj: dict[str, Any], propagati
         store.delete(resource, meta.get("namespace", ""), meta["name"], propagation=propagation)
 
 
-def _drop_finalizer(store: Store, resource: ResourceType, obj: dict[str, Any], finalizer: str) -> None:
+def _update_object(store: Store, obj: dict[str, Any], change: Callable[[dict[str, Any]], None]) -> None:
+    """Change an object from its current state, as a control-plane controller does (skipped if it is gone)."""
+    found = store.by_uid(_meta(obj)["uid"])
+    if found is None:
+        return
+    current = store.present(*found)
+    change(current)
+    meta = _meta(current)
+    store.replace(found[0], meta.get("namespace", ""), meta["name"], current, WriteOptions(field_manager="emulator"))
+
+
+def _drop_finalizer(store: Store, obj: dict[str, Any], finalizer: str) -> None:
     def change(new: dict[str, Any]) -> None:
         _meta(new)["finalizers"] = [item for item in _meta(new).get("finalizers") or [] if item != finalizer]
-    store.update_object(resource, obj, change)
+    _update_object(store, obj, change)
 
 
 def _without_owner(uid: str) -> Callable[[dict[str, Any]], None]:
@@ -81,9 +93,9 @@ def _one_pass(store: Store) -> bool:
         meta = _meta(obj)
         uid, deleting, finalizers = meta["uid"], bool(meta.get("deletionTimestamp")), meta.get("finalizers") or []
         if deleting and "orphan" in finalizers:
-            for dependent_resource, dependent in _dependents(store, uid):
-                store.update_object(dependent_resource, dependent, _without_owner(uid))
-            _drop_finalizer(store, resource, obj, "orphan")
+            for _, dependent in _dependents(store, uid):
+                _update_object(store, dependent, _without_owner(uid))
+            _drop_finalizer(store, obj, "orphan")
             changed = True
         elif deleting and "foregroundDeletion" in finalizers:
             dependents = _dependents(store, uid)
@@ -92,7 +104,7 @@ def _one_pass(store: Store) -> bool:
                     _delete(store, dependent_resource, dependent, "Foreground")
                     changed = True
             if not dependents:
-                _drop_finalizer(store, resource, obj, "foregroundDeletion")
+                _drop_finalizer(store, obj, "foregroundDeletion")
                 changed = True
         references = meta.get("ownerReferences") or []
         if references and not deleting:
@@ -101,16 +113,16 @@ def _one_pass(store: Store) -> bool:
                 _delete(store, resource, obj)
                 changed = True
             elif len(alive) < len(references):
-                store.update_object(resource, obj, _with_owners(alive))
+                _update_object(store, obj, _with_owners(alive))
                 changed = True
         if deleting and resource.storage_key == ("", "namespaces"):
-            changed |= _empty_namespace(store, resource, obj)
+            changed |= _empty_namespace(store, obj)
         if deleting and CRD_CLEANUP_FINALIZER in finalizers:
-            changed |= _empty_crd(store, resource, obj)
+            changed |= _empty_crd(store, obj)
     return changed
 
 
-def _empty_namespace(store: Store, namespaces: ResourceType, namespace: dict[str, Any]) -> bool:
+def _empty_namespace(store: Store, namespace: dict[str, Any]) -> bool:
     name = _meta(namespace)["name"]
     contents = [(resource, obj) for resource, obj in store.all_objects()
                 if resource.namespaced and _meta(obj).get("namespace") == name]
@@ -119,17 +131,17 @@ def _empty_namespace(store: Store, namespaces: ResourceType, namespace: dict[str
     if contents:
         return any(not _meta(obj).get("deletionTimestamp") for _, obj in contents)
     if (namespace.get("spec") or {}).get("finalizers"):
-        store.update_object(namespaces, namespace, lambda new: new["spec"].update(finalizers=[]))
+        _update_object(store, namespace, lambda new: new["spec"].update(finalizers=[]))
         return True
     return False
 
 
-def _empty_crd(store: Store, crds: ResourceType, crd: dict[str, Any]) -> bool:
+def _empty_crd(store: Store, crd: dict[str, Any]) -> bool:
     storage_key = (crd["spec"]["group"], crd["spec"]["names"]["plural"])
     instances = [(resource, obj) for resource, obj in store.all_objects() if resource.storage_key == storage_key]
     for resource, obj in instances:
         _delete(store, resource, obj)
     if instances:
         return any(not _meta(obj).get("deletionTimestamp") for _, obj in instances)
-    _drop_finalizer(store, crds, crd, CRD_CLEANUP_FINALIZER)
+    _drop_finalizer(store, crd, CRD_CLEANUP_FINALIZER)
     return True

@@ -200,6 +200,7 @@ class Store:
                     metadata[field] = old["metadata"][field]
                 else:
                     metadata.pop(field, None)
+            admission.check_metadata(resource, new)  # labels are checked on every write
             if old["metadata"].get("deletionTimestamp"):
                 added = set(metadata.get("finalizers") or []) - set(old["metadata"].get("finalizers") or [])
                 if added:
@@ -385,15 +386,3 @@ class Store:
             terminating = self._commit(resource, "MODIFIED", new, old)
             self.on_removed()  # the collector has dependents or contents to clean up
             return terminating, False
-
-    def update_object(self, resource: ResourceType, obj: dict[str, Any], change: Callable[[dict[str, Any]], None],
-                      manager: str = "emulator") -> None:
-        """Change a stored object in place of a control-plane controller (used by ``lifecycle.py``)."""
-        with self.lock:
-            meta = obj["metadata"]
-            stored = self._objects[resource.storage_key].get((meta.get("namespace", ""), meta["name"]))
-            if stored is None or stored["metadata"]["uid"] != meta["uid"]:
-                return
-            new = copy.deepcopy(stored)
-            change(new)
-            self._update(resource, stored, new, "", WriteOptions(field_manager=manager), None)
