@@ -8,7 +8,6 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from microservice_process import Microservice
-
 from seldon_s2i.codec import json_codec
 from seldon_s2i.errors import SeldonMicroserviceException
 
