@@ -147,6 +147,7 @@ def _bad_cases(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
         "occupied output folder": ([str(model), BUILDER, "--as-dockerfile", str(occupied)], "not an empty folder"),
         "unknown git url": (["file:///nonexistent/repo.git", BUILDER, "x"], "could not clone file:///nonexistent/repo.git"),
         "unknown ref": ([f"file://{repository}", BUILDER, "x", "--ref", "no-such-branch"], "'no-such-branch' is not a branch, tag or commit"),
+        "builder not built": ([str(model), "localhost/seldon-s2i/no-such-builder:1", "x"], "is not present (build it with"),
         "missing CA file": ([str(model), BUILDER, "x", "--trusted-ca", str(tmp_path / "none.pem")], "is not a readable file"),
         "incremental without image": ([str(model), BUILDER, "--incremental", "--as-dockerfile", out], "--incremental needs the output image"),
         "root assemble user": ([str(model), BUILDER, "x", "--assemble-user", "root", "--as-dockerfile", out], "numeric, non-root"),
@@ -156,7 +157,7 @@ def _bad_cases(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
 CASES = [
     "missing source", "no output image", "env without value", "env bad name", "ref on a plain folder",
     "context dir escapes", "context dir missing", "bad environment file", "occupied output folder",
-    "unknown git url", "unknown ref", "missing CA file", "incremental without image", "root assemble user",
+    "unknown git url", "unknown ref", "builder not built", "missing CA file", "incremental without image", "root assemble user",
 ]
 
 

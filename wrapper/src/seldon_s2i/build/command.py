@@ -156,7 +156,10 @@ def handle(args: argparse.Namespace) -> int:
             _progress(f"Using the source's own .s2i/bin scripts: {', '.join(sorted(scripts))}")
 
         config = engine.image_config(builder, args.builder_image)
-        if config is None:
+        # Nothing can pull a localhost/ image, so say so now instead of after the pull's retries.
+        if config is None and args.as_dockerfile is None and args.builder_image.startswith("localhost/"):
+            raise CommandError(f"builder image {args.builder_image} is not present (build it with builder/build-image)")
+        if config is None and args.as_dockerfile is None:
             _progress(f"Builder image {args.builder_image} is not present locally; {builder} will try to pull it")
         labels = config.labels if config else {}
         reuse_key = _reuse_key(config.id if config else args.builder_image, staged, environment, scripts)
