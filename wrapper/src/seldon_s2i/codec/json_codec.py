@@ -12,7 +12,7 @@ from google.protobuf import json_format
 
 from seldon_s2i.codec import tftensor
 from seldon_s2i.codec.message import DataKind, Feedback, Message
-from seldon_s2i.codec.response import default_names
+from seldon_s2i.codec.response import as_array, default_names
 from seldon_s2i.errors import SeldonMicroserviceException
 from seldon_s2i.protos import prediction_pb2
 from seldon_s2i.protos.tf_compat import tensor_pb2
@@ -57,16 +57,6 @@ def _names(names: list[str]) -> Any:
     if len(names) > 16 and names is default_names(len(names)):
         return _names_fragment(len(names))
     return names
-
-
-def _array_from_nested(values: Any) -> np.ndarray:
-    try:
-        return np.array(values)
-    except ValueError:
-        # Ragged nesting: keep the structure as an object array, as older numpy did.
-        array = np.empty(len(values), dtype=object)
-        array[:] = values
-        return array
 
 
 def decode_message(document: Any) -> Message:
@@ -124,7 +114,7 @@ def _decode_data(data: dict[str, Any]) -> tuple[DataKind, np.ndarray]:
         ndarray = data["ndarray"]
         if not isinstance(ndarray, list):
             raise SeldonMicroserviceException("Invalid ndarray: expected a (nested) list")
-        return DataKind.NDARRAY, _array_from_nested(ndarray)
+        return DataKind.NDARRAY, as_array(ndarray)
     if "tftensor" in data:
         try:
             proto = json_format.ParseDict(data["tftensor"], tensor_pb2.TensorProto())

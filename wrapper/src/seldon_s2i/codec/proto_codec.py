@@ -14,7 +14,7 @@ from google.protobuf import json_format, struct_pb2
 
 from seldon_s2i.codec import tftensor
 from seldon_s2i.codec.message import DataKind, Feedback, Message
-from seldon_s2i.codec.response import default_names
+from seldon_s2i.codec.response import as_array, default_names
 from seldon_s2i.errors import SeldonMicroserviceException
 from seldon_s2i.protos import prediction_pb2
 
@@ -166,13 +166,7 @@ def decode_message(message: Any) -> Message:
         if sub == "tensor":
             return Message(DataKind.TENSOR, _tensor_to_numpy(data.tensor), names, meta, status)
         if sub == "ndarray":
-            values = _list_value_to_python(data.ndarray)
-            try:
-                array = np.array(values)
-            except ValueError:
-                array = np.empty(len(values), dtype=object)
-                array[:] = values
-            return Message(DataKind.NDARRAY, array, names, meta, status)
+            return Message(DataKind.NDARRAY, as_array(_list_value_to_python(data.ndarray)), names, meta, status)
         if sub == "tftensor":
             return Message(DataKind.TFTENSOR, tftensor.to_numpy(data.tftensor), names, meta, status)
         return Message(DataKind.EMPTY_DATA, np.array([]), names, meta, status)

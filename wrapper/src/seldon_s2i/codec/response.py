@@ -31,7 +31,8 @@ def _is_any_proto(value: Any) -> bool:
     return type(value).__name__ == "Any" and hasattr(value, "type_url") and hasattr(value, "Pack")
 
 
-def _as_array(value: Any) -> np.ndarray:
+def as_array(value: Any) -> np.ndarray:
+    """``value`` as a numpy array; ragged nesting becomes an object array, as older numpy made it."""
     if isinstance(value, np.ndarray):
         return value
     try:
@@ -45,7 +46,7 @@ def _as_array(value: Any) -> np.ndarray:
 def build(result: Any, request_kind: DataKind, class_names: list[str] | None, meta: dict[str, Any]) -> Message:
     """The response message for ``result`` to a request whose payload was of ``request_kind``."""
     if isinstance(result, (np.ndarray | list | tuple, np.generic)):
-        array = _as_array(result)
+        array = as_array(result)
         numeric = array.dtype.kind in "iufc"
         if request_kind.is_default_data:
             kind = request_kind if numeric and request_kind is not DataKind.EMPTY_DATA else DataKind.NDARRAY
@@ -58,7 +59,8 @@ def build(result: Any, request_kind: DataKind, class_names: list[str] | None, me
         # ndarray keeps a returned list as-is (mixed types survive); tensors need the array.
         value = result if kind is DataKind.NDARRAY and isinstance(result, list) else array
         return Message(kind, value, names, meta)
-    if isinstance(result, dict):
+    if isinstance(result, dict) or (result is None and request_kind is DataKind.JSON):
+        # JSON in, JSON out: a null answer to jsonData is jsonData null, not a missing return.
         return Message(DataKind.JSON, result, meta=meta)
     if isinstance(result, str):
         return Message(DataKind.STR, result, meta=meta)
