@@ -3,7 +3,9 @@
 Checks: parameters are substituted (``${X}`` inside strings, ``${{X}}`` as typed values), generated from
 expressions, and required ones refused when missing; hard-coded namespaces are stripped and template labels
 added; instantiating a BuildConfig creates build ``<name>-<n>`` owned by it and bumps ``status.lastVersion``;
-a ProjectRequest creates a namespace that is listed, patched and deleted as a Project.
+a ProjectRequest creates a namespace that is listed, patched and deleted as a Project; an ImageStreamTag is a
+view of its ImageStream (found once the stream's status has an image, created into its spec, deleted from both,
+never watched); a new ImageStream gets its internal registry repository.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Any
 import kubernetes.client
 import kubernetes.dynamic
 import pytest
+import requests
+from kube_emulator import KubeEmulator
 from kubernetes.client.exceptions import ApiException
 
 
@@ -106,3 +110,55 @@ def test_project_request_creates_a_namespace_seen_as_a_project(dynamic: kubernet
     while "models" in [item.metadata.name for item in core.list_namespace().items]:
         assert time.monotonic() < deadline, "the project's namespace was not removed"
         time.sleep(0.02)
+
+
+IMAGE = "sha256:" + "a" * 64
+
+
+def test_image_stream_tags_are_views_of_their_stream(kube_emulator: KubeEmulator,
+                                                     custom_objects: kubernetes.client.CustomObjectsApi) -> None:
+    image = ("image.openshift.io", "v1", "default")
+    stream = custom_objects.create_namespaced_custom_object(*image, "imagestreams", {
+        "apiVersion": "image.openshift.io/v1", "kind": "ImageStream", "metadata": {"name": "iris"},
+        "spec": {"lookupPolicy": {"local": True}}})
+    repository = stream["status"]["dockerImageRepository"]
+    assert repository == "image-registry.openshift-image-registry.svc:5000/default/iris"
+    with pytest.raises(ApiException) as raised:
+        custom_objects.get_namespaced_custom_object(*image, "imagestreamtags", "iris:latest")
+    assert raised.value.status == 404
+    kube_emulator.set_status("image.openshift.io/v1", "ImageStream", "iris", {
+        "dockerImageRepository": repository, "tags": [{"tag": "latest", "items": [
+            {"image": IMAGE, "dockerImageReference": f"{repository}@{IMAGE}", "generation": 1,
+             "created": "2026-01-01T00:00:00Z"}]}]}, "default")
+    tag = custom_objects.get_namespaced_custom_object(*image, "imagestreamtags", "iris:latest")
+    assert tag["image"]["metadata"]["name"] == IMAGE
+    assert tag["image"]["dockerImageReference"] == f"{repository}@{IMAGE}"
+    assert tag["lookupPolicy"] == {"local": True}
+    listed = custom_objects.list_namespaced_custom_object(*image, "imagestreamtags")
+    assert [item["metadata"]["name"] for item in listed["items"]] == ["iris:latest"]
+
+    custom_objects.delete_namespaced_custom_object(*image, "imagestreamtags", "iris:latest")
+    current = custom_objects.get_namespaced_custom_object(*image, "imagestreams", "iris")
+    assert current["status"]["tags"] == []
+
+
+def test_creating_an_image_stream_tag_edits_the_stream_spec(custom_objects: kubernetes.client.CustomObjectsApi) -> None:
+    image = ("image.openshift.io", "v1", "default")
+    custom_objects.create_namespaced_custom_object(*image, "imagestreamtags", {
+        "apiVersion": "image.openshift.io/v1", "kind": "ImageStreamTag", "metadata": {"name": "builder:1.0"},
+        "tag": {"from": {"kind": "DockerImage", "name": "quay.io/example/builder:1.0"}}})
+    stream = custom_objects.get_namespaced_custom_object(*image, "imagestreams", "builder")
+    assert stream["spec"]["tags"] == [{"from": {"kind": "DockerImage", "name": "quay.io/example/builder:1.0"},
+                                       "name": "1.0"}]
+    with pytest.raises(ApiException) as raised:  # not imported yet: no image behind the tag
+        custom_objects.get_namespaced_custom_object(*image, "imagestreamtags", "builder:1.0")
+    assert raised.value.status == 404
+
+
+def test_image_stream_tags_cannot_be_watched(kube_emulator: KubeEmulator) -> None:
+    answer = requests.get(f"{kube_emulator.url}/apis/image.openshift.io/v1/namespaces/default/imagestreamtags",
+                          params={"watch": "true"}, timeout=10)
+    assert answer.status_code == 405
+    resources = requests.get(f"{kube_emulator.url}/apis/image.openshift.io/v1", timeout=10).json()["resources"]
+    verbs = next(entry["verbs"] for entry in resources if entry["name"] == "imagestreamtags")
+    assert "watch" not in verbs

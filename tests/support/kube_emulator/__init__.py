@@ -22,7 +22,8 @@ deletecollection, dryRun=All; CRD schemas defaulted, pruned and validated on wri
 Kubernetes built-in kinds checked against their published schemas (unknown fields dropped, or refused under
 fieldValidation=Strict; wrong types 400; missing required fields 422);
 immutable fields (selectors, clusterIP, immutable ConfigMaps); the scale subresource; template processing,
-``buildconfigs/<name>/instantiate``, and projects/project requests as views of namespaces.
+``buildconfigs/<name>/instantiate``, projects/project requests as views of namespaces, and ImageStreamTags as views
+of their ImageStream (not watchable, as on OpenShift).
 
 Known differences from a real API server:
 - No controllers run: Deployments get no ReplicaSets or Pods, Builds never leave phase New, no Route ingress
@@ -31,7 +32,8 @@ Known differences from a real API server:
   ports and type, Route host and Namespace phase, and only required-field checks of their validation.
 - No authentication or authorization (any token is accepted), no admission webhooks, no aggregated discovery,
   no OpenAPI documents, no protobuf, no Table output; CRD conversion is always strategy None.
-- ImageStreamTags are stored objects, not views of their ImageStream; projects cannot be watched.
+- No image import: an ImageStreamTag has an image only once a test writes the stream's status. Projects cannot
+  be watched.
 - Server-side apply treats lists without a known merge key as atomic and tracks ownership per leaf field.
 - Garbage collection runs right after each deletion (not after a delay) and ignores blockOwnerDeletion.
 """

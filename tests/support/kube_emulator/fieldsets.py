@@ -51,7 +51,7 @@ def _walk(value: dict[str, Any], resolve: MergeKeyResolver, map_path: tuple[str,
             _walk(item, resolve, item_path, here, found)
         elif merge_key == patching.SET_MERGE:
             found.update((*here, f"v:{_compact(element)}") for element in item)
-        elif merge_key is not None:
+        elif merge_key is not None and all(isinstance(element, dict) and merge_key in element for element in item):
             for element in item:
                 keyed = (*here, f"k:{_compact({merge_key: element[merge_key]})}")
                 found.add((*keyed, "."))

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 CRD_CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
 ROUTE_DOMAIN = "apps.emulator.local"
+INTERNAL_REGISTRY = "image-registry.openshift-image-registry.svc:5000"
 _service_addresses = (str(ipaddress.IPv4Address("10.96.0.10") + offset) for offset in itertools.count())
 
 
@@ -38,6 +39,9 @@ def before_write(resource: ResourceType, old: dict[str, Any] | None, new: dict[s
                 if field in (old.get("spec") or {}) and not spec.get(field):
                     spec[field] = old["spec"][field]
         _default_service(spec)
+    elif key == ("image.openshift.io", "imagestreams") and creating:
+        meta = new["metadata"]
+        new["status"] = {"dockerImageRepository": f"{INTERNAL_REGISTRY}/{meta.get('namespace', '')}/{meta['name']}"}
     elif key == ("route.openshift.io", "routes") and creating:
         spec = new.setdefault("spec", {})
         if not spec.get("host"):

@@ -35,13 +35,18 @@ def builtin_merge_key(path: Sequence[str], items: Sequence[Any]) -> str | None:
     if not path:
         return None
     field = path[-1]
+    key: str | None
     if field == "ports":
         # Container ports merge on containerPort, service ports on port.
-        return "containerPort" if any(isinstance(item, dict) and "containerPort" in item for item in items) else "port"
-    key = _MERGE_KEYS_BY_FIELD.get(field)
+        key = "containerPort" if any(isinstance(item, dict) and "containerPort" in item for item in items) else "port"
+    elif tuple(path[-2:]) == ("status", "tags"):
+        key = "tag"  # an ImageStream's status tags are keyed by tag, its spec tags by name
+    else:
+        key = _MERGE_KEYS_BY_FIELD.get(field)
     if key is None or key == SET_MERGE:
         return key
-    return key if all(isinstance(item, dict) for item in items) else None
+    # A list whose items lack the key cannot be merged by it: it is replaced whole.
+    return key if all(isinstance(item, dict) and key in item for item in items) else None
 
 
 def merge_patch(target: Any, patch: Any) -> Any:

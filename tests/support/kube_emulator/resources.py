@@ -115,7 +115,9 @@ BUILTIN_TYPES: tuple[ResourceType, ...] = (
     # OpenShift (served by openshift-apiserver as built-in types, so strategic merge works on them).
     _grouped("image.openshift.io/v1", "imagestreams", "ImageStream", short_names=("is",), has_status=True,
              tracks_generation=True, categories=("all",)),
-    _grouped("image.openshift.io/v1", "imagestreamtags", "ImageStreamTag", short_names=("istag",)),
+    # ImageStreamTags are views of their ImageStream (served by imagestreamtags.py, not stored, not watchable).
+    _grouped("image.openshift.io/v1", "imagestreamtags", "ImageStreamTag", short_names=("istag",),
+             verbs=("create", "delete", "get", "list", "patch", "update")),
     _grouped("build.openshift.io/v1", "buildconfigs", "BuildConfig", short_names=("bc",), categories=("all",),
              extra_subresources=(("instantiate", ("create",)),)),
     _grouped("build.openshift.io/v1", "builds", "Build", categories=("all",)),

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from kube_emulator import discovery, errors, lifecycle, openshift, scale, selectors, watching
+from kube_emulator import discovery, errors, imagestreamtags, lifecycle, openshift, scale, selectors, watching
 from kube_emulator.admission import WriteOptions
 from kube_emulator.resources import ResourceType
 from kube_emulator.store import PATCH_TYPES, Store, WriteResult
@@ -108,6 +108,13 @@ class ApiServer:
         target = self._target(segments)
         query = request.query
         method = request.method
+        if target.resource.storage_key == ("image.openshift.io", "imagestreamtags"):
+            if watching.flag(query.get("watch")):
+                raise errors.method_not_allowed("imagestreamtags cannot be watched; watch imagestreams")
+            body = _parse_body(body_text, content_type) if method in ("POST", "PUT", "PATCH") else None
+            code, answer = imagestreamtags.handle(self.store, target.resource, method, target.namespace or "",
+                                                  target.name, body, self._options(request, query), content_type)
+            return web.json_response(answer, status=code)
         if target.resource.group == "project.openshift.io":
             if watching.flag(query.get("watch")):
                 raise errors.method_not_allowed("watching projects is not served by the emulator")
