@@ -49,7 +49,7 @@ def test_strict_field_validation_refuses_unknown_fields(kube_emulator: KubeEmula
 @pytest.mark.parametrize(("spec", "field"), [
     ({"size": "big"}, "spec.size"),
     ({"size": 0}, "spec.size"),
-    ({"size": 1, "parts": [{"count": 1}]}, "spec.parts.0"),
+    ({"size": 1, "parts": [{"count": 1}]}, "spec.parts[0]"),
 ])
 def test_values_breaking_the_schema_are_invalid(custom_objects: kubernetes.client.CustomObjectsApi,
                                                 new_widget: Callable[..., dict[str, Any]], spec: dict[str, Any],

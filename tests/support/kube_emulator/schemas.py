@@ -98,6 +98,7 @@ def admit(obj: dict[str, Any], schema: dict[str, Any] | None) -> tuple[dict[str,
         key: value for key, value in (schema.get("properties") or {}).items() if key != "metadata"}}))
     violations = []
     for failure in sorted(validator.iter_errors(admitted), key=lambda error: list(error.absolute_path)):
-        field = ".".join(str(step) for step in failure.absolute_path) or "<root>"
+        field = "".join(f"[{step}]" if isinstance(step, int) else f".{step}"
+                        for step in failure.absolute_path).lstrip(".") or "<root>"
         violations.append((field, f"Invalid value: {json.dumps(failure.instance)[:200]}: {failure.message}"))
     return admitted, pruned, violations
