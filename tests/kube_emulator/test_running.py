@@ -3,7 +3,8 @@
 Checks: ``kubernetes.config`` loads the kubeconfig file (from KUBECONFIG, as tools do) and reaches the server over
 plain HTTP on 127.0.0.1; ``reset`` empties the cluster but keeps the base namespaces; injected faults answer
 with a Status error the given number of times; requests are recorded; two emulators are independent; ``stop``
-frees the port; ``python -m kube_emulator`` serves by hand, registers CRD files, and stops on SIGTERM.
+frees the port; ``python -m kube_emulator`` serves by hand, registers CRD files, and stops on SIGTERM; the pytest
+plugin (``-p kube_emulator.pytest_plugin``) gives each test an empty cluster and points KUBECONFIG at it.
 """
 
 from __future__ import annotations
@@ -123,3 +124,22 @@ def test_serving_by_hand_refuses_a_bad_crd_in_one_line(tmp_path: pathlib.Path) -
     assert process.returncode == 2
     assert errors.strip().count("\n") == 0
     assert errors.startswith(f"kube_emulator: cannot register {manifest}")
+
+
+def test_pytest_plugin_gives_an_empty_cluster_per_test(tmp_path: pathlib.Path) -> None:
+    (tmp_path / "test_uses_plugin.py").write_text(
+        "import kubernetes.client\n"
+        "import kubernetes.config\n\n\n"
+        "def test_first(kube_api_client):\n"
+        "    api = kubernetes.client.CoreV1Api(kube_api_client)\n"
+        "    api.create_namespaced_config_map('default', {'metadata': {'name': 'left-over'}})\n\n\n"
+        "def test_second(kube_emulator):\n"
+        "    kubernetes.config.load_kube_config()  # from KUBECONFIG, as tools and kopf do\n"
+        "    api = kubernetes.client.CoreV1Api()\n"
+        "    assert api.list_namespaced_config_map('default').items == []\n")
+    support = pathlib.Path(kube_emulator_package.__file__).parent.parent
+    outcome = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "kube_emulator.pytest_plugin",
+                              "-p", "no:cacheprovider", str(tmp_path)], capture_output=True, text=True, timeout=120,
+                             cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(support)})
+    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert "2 passed" in outcome.stdout
