@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.runs < 1 or args.rebuilds < 1:
         parser.error("--runs and --rebuilds must be at least 1")
 
-    builder = model_images.ensure_builder()
+    builder = model_images.ensure_builder("localhost/seldon-s2i/seldon-python:bench")
     base = subprocess.run([str(model_images.BASE_IMAGE_SCRIPT)], capture_output=True, text=True, check=True)
     base_image = base.stdout.strip().splitlines()[-1]
     with tempfile.TemporaryDirectory(prefix="seldon-s2i-bench-") as scratch_name:

@@ -7,10 +7,14 @@ never skipped, because CI must run them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
-from model_images import ensure_builder
+from model_images import ensure_builder, remove_image
 
 
 @pytest.fixture(scope="session")
-def builder_image() -> str:
-    return ensure_builder()
+def builder_image() -> Iterator[str]:
+    image = ensure_builder()
+    yield image
+    remove_image(image)

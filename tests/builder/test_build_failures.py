@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from model_images import copy_example, image_exists, s2i_build
+from model_images import copy_example, image_exists, s2i_build, session_image
 
 pytestmark = [pytest.mark.container, pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.container, pytest.mark.slow, pytest.mark.timeout(600)]
 def test_broken_requirements_fail_with_pips_reason(tmp_path: Path, builder_image: str) -> None:
     source = copy_example("model", tmp_path)
     (source / "requirements.txt").write_text("numpy\nscikit-learn>=>1.0\n")
-    image = "localhost/seldon-s2i-test/broken-requirements:latest"
+    image = session_image("broken-requirements")
     result = s2i_build(str(source), builder_image, image, "--quiet")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
@@ -35,7 +35,7 @@ def test_broken_requirements_fail_with_pips_reason(tmp_path: Path, builder_image
 def test_missing_model_name_fails_before_installing_anything(tmp_path: Path, builder_image: str) -> None:
     source = copy_example("model", tmp_path)
     (source / ".s2i" / "environment").write_text("SERVICE_TYPE=MODEL\nPERSISTENCE=0\n")
-    image = "localhost/seldon-s2i-test/no-model-name:latest"
+    image = session_image("no-model-name")
     result = s2i_build(str(source), builder_image, image)
     assert result.returncode == 2
     assert "MODEL_NAME is not set: add MODEL_NAME=<Class or module.Class> to .s2i/environment" in result.error_line
@@ -50,7 +50,7 @@ def test_class_without_predict_fails_the_contract_check_at_build_time(tmp_path: 
         "    def load(self):\n"
         "        raise RuntimeError('the contract check must not call load()')\n"
     )
-    image = "localhost/seldon-s2i-test/no-predict:latest"
+    image = session_image("no-predict")
     result = s2i_build(str(source), builder_image, image, "--quiet")
     assert result.returncode == 2
     assert "MyModel cannot serve as MODEL" in result.error_line
@@ -61,7 +61,7 @@ def test_class_without_predict_fails_the_contract_check_at_build_time(tmp_path: 
 
 def test_service_type_the_class_does_not_serve_fails(tmp_path: Path, builder_image: str) -> None:
     source = copy_example("model", tmp_path)
-    image = "localhost/seldon-s2i-test/model-as-router:latest"
+    image = session_image("model-as-router")
     result = s2i_build(str(source), builder_image, image, "-e", "SERVICE_TYPE=ROUTER", "--quiet")
     assert result.returncode == 2
     assert "cannot serve as ROUTER" in result.error_line

@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from model_images import HOST_CA_BUNDLE, REPO, copy_example, image_inspect, remove_image, s2i_build
+from model_images import HOST_CA_BUNDLE, REPO, copy_example, image_inspect, remove_image, s2i_build, session_image
 
 USAGE = REPO / "builder" / "s2i" / "bin" / "usage"
 README = REPO / "builder" / "README.md"
@@ -64,7 +64,7 @@ def test_trusted_ca_reaches_pip_and_stays_out_of_the_image(tmp_path: Path, build
     source = copy_example("model", tmp_path)
     # A small package the wrapper does not bring, so pip has to fetch it from the index.
     (source / "requirements.txt").write_text("numpy\ntomli-w==1.0.0\n")
-    image = "localhost/seldon-s2i-test/trusted-ca:latest"
+    image = session_image("trusted-ca")
     try:
         result = s2i_build(str(source), builder_image, image, "--trusted-ca", str(HOST_CA_BUNDLE), "--quiet")
         assert result.returncode == 0, result.stderr

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import requests
 from google.protobuf import json_format
-from model_images import EXAMPLES, image_inspect, remove_image, running_container, s2i_build
+from model_images import EXAMPLES, image_inspect, remove_image, running_container, s2i_build, session_image
 from seldon_s2i.protos import prediction_pb2, prediction_pb2_grpc
 
 pytestmark = [pytest.mark.container, pytest.mark.slow, pytest.mark.timeout(900)]
@@ -82,7 +82,7 @@ COMPONENTS = [
 @pytest.fixture(scope="module", params=COMPONENTS, ids=[component.example for component in COMPONENTS])
 def built(request: pytest.FixtureRequest, builder_image: str) -> Iterator[tuple[Component, str]]:
     component: Component = request.param
-    image = f"localhost/seldon-s2i-test/{component.example}:latest"
+    image = session_image(component.example)
     result = s2i_build(str(EXAMPLES / component.example), builder_image, image, "--quiet")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == image

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from model_images import copy_example, git, image_inspect, remove_image, running_container, s2i_build
+from model_images import copy_example, git, image_inspect, remove_image, running_container, s2i_build, session_image
 
 pytestmark = [pytest.mark.container, pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -35,7 +35,7 @@ def test_git_url_with_ref_and_context_dir(tmp_path: Path, builder_image: str) ->
     bare = tmp_path / "models.git"
     git("clone", "--quiet", "--bare", str(work), str(bare), cwd=tmp_path)
 
-    image = "localhost/seldon-s2i-test/from-git:latest"
+    image = session_image("from-git")
     url = f"file://{bare}"
     try:
         result = s2i_build(url, builder_image, image, "--ref", "release", "--context-dir", "models/model", "--quiet")

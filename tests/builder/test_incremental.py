@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from model_images import copy_example, image_inspect, remove_image, running_container, s2i_build
+from model_images import copy_example, image_inspect, remove_image, running_container, s2i_build, session_image
 
 pytestmark = [pytest.mark.container, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -24,7 +24,7 @@ PIP_SKIPPED = "Dependencies unchanged since the previous image: reusing them (pi
 
 def test_code_only_change_skips_pip_and_serves_the_new_code(tmp_path: Path, builder_image: str) -> None:
     source = copy_example("model", tmp_path)
-    image = "localhost/seldon-s2i-test/incremental:latest"
+    image = session_image("incremental")
     remove_image(image)
     try:
         (source / "notes.txt").write_text("scratch file, deleted before the next build")

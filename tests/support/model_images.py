@@ -29,7 +29,10 @@ EXAMPLES = REPO / "examples"
 BASE_IMAGE_SCRIPT = REPO / "scripts" / "base-image"
 BUILD_IMAGE_SCRIPT = REPO / "builder" / "build-image"
 SELDON_S2I = Path(sys.executable).parent / "seldon-s2i"
-TEST_BUILDER = "localhost/seldon-s2i/seldon-python:test"
+# Image tags carry this process's id, so that test sessions running side by side on one machine
+# never build over or remove each other's images.
+SESSION_TAG = f"session-{os.getpid()}"
+TEST_BUILDER = f"localhost/seldon-s2i/seldon-python:{SESSION_TAG}"
 # The machine's CA bundle: behind a TLS-intercepting proxy pip needs it to reach PyPI.
 HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 RANDOM_UID = "12345:0"
@@ -82,6 +85,11 @@ def s2i_build(*args: str, timeout: float = 600) -> BuildResult:
         [str(SELDON_S2I), "build", *args], capture_output=True, text=True, timeout=timeout, check=False
     )
     return BuildResult(result.returncode, result.stdout, result.stderr, time.monotonic() - started)
+
+
+def session_image(name: str) -> str:
+    """A name for an image built by this test session."""
+    return f"localhost/seldon-s2i-test/{name}:{SESSION_TAG}"
 
 
 def image_exists(image: str) -> bool:
