@@ -162,3 +162,10 @@ def test_image_stream_tags_cannot_be_watched(kube_emulator: KubeEmulator) -> Non
     resources = requests.get(f"{kube_emulator.url}/apis/image.openshift.io/v1", timeout=10).json()["resources"]
     verbs = next(entry["verbs"] for entry in resources if entry["name"] == "imagestreamtags")
     assert "watch" not in verbs
+
+
+def test_verbs_a_resource_lacks_are_not_allowed(kube_emulator: KubeEmulator) -> None:
+    answer = requests.get(f"{kube_emulator.url}/apis/template.openshift.io/v1/namespaces/default/processedtemplates",
+                          timeout=10)
+    assert answer.status_code == 405
+    assert answer.json()["reason"] == "MethodNotAllowed"

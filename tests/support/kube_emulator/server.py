@@ -11,6 +11,7 @@ import asyncio
 import base64
 import dataclasses
 import json
+import logging
 import re
 from typing import Any
 
@@ -87,6 +88,11 @@ class ApiServer:
             return await self._dispatch(request, body_text, content_type)
         except errors.ApiError as failure:
             return web.json_response(failure.to_status(), status=failure.code)
+        except Exception as failure:  # an emulator bug: answer as the API server does, and say where
+            logging.getLogger(__name__).exception("the emulator failed on %s %s", request.method, request.path)
+            internal = errors.ApiError(500, "InternalError", f"an error on the server ({failure!r}) has prevented "
+                                                             "the request from succeeding")
+            return web.json_response(internal.to_status(), status=500)
 
     def _take_fault(self, method: str, path: str) -> Fault | None:
         for fault in self.faults:
@@ -108,16 +114,15 @@ class ApiServer:
         target = self._target(segments)
         query = request.query
         method = request.method
+        verb = _verb(method, target, watching.flag(query.get("watch")))
+        if not target.subresource and verb not in target.resource.verbs:
+            raise errors.method_not_allowed(f"{target.resource.qualified_plural} does not support {verb}")
         if target.resource.storage_key == ("image.openshift.io", "imagestreamtags"):
-            if watching.flag(query.get("watch")):
-                raise errors.method_not_allowed("imagestreamtags cannot be watched; watch imagestreams")
             body = _parse_body(body_text, content_type) if method in ("POST", "PUT", "PATCH") else None
             code, answer = imagestreamtags.handle(self.store, target.resource, method, target.namespace or "",
                                                   target.name, body, self._options(request, query), content_type)
             return web.json_response(answer, status=code)
         if target.resource.group == "project.openshift.io":
-            if watching.flag(query.get("watch")):
-                raise errors.method_not_allowed("watching projects is not served by the emulator")
             body = _parse_body(body_text, content_type) if method in ("POST", "PUT", "PATCH") else None
             answer = openshift.projects(self.store, method, target.resource.plural, target.name, body,
                                         self._options(request, query), content_type)
@@ -311,6 +316,14 @@ class ApiServer:
             return {"kind": f"{resource.kind}List", "apiVersion": resource.api_version,
                     "metadata": {"resourceVersion": str(self.store.resource_version)}, "items": deleted}
         return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success"}
+
+
+def _verb(method: str, target: Target, watch: bool) -> str:
+    if method == "GET":
+        return "watch" if watch else "get" if target.name else "list"
+    if method == "DELETE":
+        return "delete" if target.name else "deletecollection"
+    return {"POST": "create", "PUT": "update", "PATCH": "patch"}.get(method, method.lower())
 
 
 def _sort_key(item: dict[str, Any]) -> tuple[str, str]:
