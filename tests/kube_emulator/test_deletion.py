@@ -4,7 +4,8 @@ Checks: deleting an owner removes its dependents (background, shortly after the 
 deletion keeps the owner until its dependents are gone, orphan deletion keeps the dependents without the
 reference; finalizers hold an object with a deletionTimestamp until removed; a dependent with a surviving second
 owner only loses the dangling reference; deleting a namespace deletes its content and refuses new content;
-deleting a CRD deletes its objects and stops serving it; delete preconditions give 409.
+deleting a CRD deletes its objects and stops serving it; delete preconditions give 409; with a collection delay,
+dependents outlive their owner for that long.
 """
 
 from __future__ import annotations
@@ -151,3 +152,13 @@ def test_deleting_a_crd_deletes_its_objects_and_stops_serving_it(
     with pytest.raises(ApiException) as raised:
         custom_objects.list_namespaced_custom_object("example.com", "v1", "default", "widgets")
     assert raised.value.status == 404
+
+
+def test_collection_delay_lets_dependents_outlive_their_owner_briefly() -> None:
+    with KubeEmulator(collection_delay=0.5) as cluster:
+        core = kubernetes.client.CoreV1Api(cluster.api_client())
+        owner = _configmap(core, "slow-owner")
+        _owned(core, "slow-child", owner)
+        core.delete_namespaced_config_map("slow-owner", "default")
+        assert _exists(core, "slow-child")
+        _eventually(lambda: not _exists(core, "slow-child"))

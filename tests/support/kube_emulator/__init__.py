@@ -35,7 +35,8 @@ Known differences from a real API server:
 - No image import: an ImageStreamTag has an image only once a test writes the stream's status. Projects cannot
   be watched.
 - Server-side apply treats lists without a known merge key as atomic and tracks ownership per leaf field.
-- Garbage collection runs right after each deletion (not after a delay) and ignores blockOwnerDeletion.
+- Garbage collection runs right after each deletion unless ``collection_delay`` is set, and ignores
+  blockOwnerDeletion.
 """
 
 from kube_emulator.errors import ApiError

@@ -58,11 +58,14 @@ class KubeEmulator:
     """
 
     def __init__(self, *, extra_namespaces: tuple[str, ...] = ("openshift",), seldon_stand_in: bool = True,
-                 event_log_size: int = 10_000, bookmark_interval: float = 5.0) -> None:
+                 event_log_size: int = 10_000, bookmark_interval: float = 5.0,
+                 collection_delay: float = 0.0) -> None:
+        """``collection_delay``: seconds between a deletion and the garbage collection it causes (a real cluster
+        takes a moment; a controller must cope with dependents that outlive their owner briefly)."""
         self.extra_namespaces = extra_namespaces
         self.seldon_stand_in = seldon_stand_in
         self.store = Store(Catalogue(), event_log_size=event_log_size)
-        self.server = ApiServer(self.store, bookmark_interval=bookmark_interval)
+        self.server = ApiServer(self.store, bookmark_interval=bookmark_interval, collection_delay=collection_delay)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()

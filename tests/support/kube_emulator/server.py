@@ -54,9 +54,10 @@ class Target:
 
 
 class ApiServer:
-    def __init__(self, store: Store, bookmark_interval: float = 5.0) -> None:
+    def __init__(self, store: Store, bookmark_interval: float = 5.0, collection_delay: float = 0.0) -> None:
         self.store = store
         self.bookmark_interval = bookmark_interval
+        self.collection_delay = collection_delay
         self.requests: list[RecordedRequest] = []
         self.faults: list[Fault] = []
         self._gc_pending = False
@@ -74,7 +75,7 @@ class ApiServer:
         def run() -> None:
             self._gc_pending = False
             lifecycle.collect_garbage(self.store)
-        loop.call_soon_threadsafe(run)
+        loop.call_soon_threadsafe(loop.call_later, self.collection_delay, run)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         body_text = await request.text()
