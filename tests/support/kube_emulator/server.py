@@ -1,8 +1,9 @@
 """The HTTP face of the emulator: an aiohttp application speaking the Kubernetes REST API over plain HTTP.
 
 ``running.py`` serves it on 127.0.0.1 in a background thread. This module only parses URLs, query parameters
-and bodies, calls ``store.py`` (and ``openshift.py`` for the OpenShift-only endpoints) and writes responses;
-watches stream newline-delimited JSON events until ``timeoutSeconds``, client disconnect or reset.
+and bodies, checks verbs, calls ``store.py`` (``scale.py``, ``imagestreamtags.py`` and ``openshift.py`` for the
+views and verbs that are not stored objects, ``watching.py`` for watches) and writes responses. It also records
+requests and answers injected faults for the tests.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 ``server.py`` calls it for each request (on the server's event loop); tests may call it from their own thread,
 so every method takes the store's lock. Writes follow the API server: server-filled metadata, 409 on a stale
 ``resourceVersion``, the status subresource kept apart from the rest, ``generation`` bumped on spec changes
-only, finalizers and ``deletionTimestamp``, no-op writes that change nothing. ``lifecycle.py`` does what the
-controllers of a real control plane would (garbage collection, namespace and CRD cleanup).
+only, finalizers and ``deletionTimestamp``, no-op writes that change nothing; ``admission.py`` and ``hooks.py``
+hold the per-field and per-kind rules. ``lifecycle.py`` does what the controllers of a real control plane would
+(garbage collection, namespace and CRD cleanup).
 """
 
 from __future__ import annotations
