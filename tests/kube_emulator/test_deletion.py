@@ -4,18 +4,20 @@ Checks: deleting an owner removes its dependents (background, shortly after the 
 deletion keeps the owner until its dependents are gone, orphan deletion keeps the dependents without the
 reference; finalizers hold an object with a deletionTimestamp until removed; a dependent with a surviving second
 owner only loses the dangling reference; deleting a namespace deletes its content and refuses new content;
-deleting a CRD deletes its objects and stops serving it; delete preconditions give 409; with a collection delay,
+deleting a CRD deletes its objects, stops serving it and ends its watches; delete preconditions give 409; with a collection delay,
 dependents outlive their owner for that long.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 import kubernetes.client
 import pytest
+import requests
 from kube_emulator import KubeEmulator
 from kubernetes.client import V1ConfigMap, V1DeleteOptions, V1ObjectMeta, V1OwnerReference, V1Preconditions
 from kubernetes.client.exceptions import ApiException
@@ -162,3 +164,17 @@ def test_collection_delay_lets_dependents_outlive_their_owner_briefly() -> None:
         core.delete_namespaced_config_map("slow-owner", "default")
         assert _exists(core, "slow-child")
         _eventually(lambda: not _exists(core, "slow-child"))
+
+
+def test_deleting_a_crd_ends_its_watches(kube_emulator: KubeEmulator, widget_crd: dict[str, Any]) -> None:
+    finished = threading.Event()
+
+    def watch() -> None:
+        requests.get(f"{kube_emulator.url}/apis/example.com/v1/widgets", params={"watch": "true"}, timeout=10)
+        finished.set()
+
+    threading.Thread(target=watch, daemon=True).start()
+    time.sleep(0.3)
+    extensions = kubernetes.client.ApiextensionsV1Api(kube_emulator.api_client())
+    extensions.delete_custom_resource_definition("widgets.example.com")
+    assert finished.wait(5)

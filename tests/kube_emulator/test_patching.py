@@ -167,3 +167,15 @@ def test_apply_through_the_dynamic_client_merges_map_lists_of_a_crd(
     merged = widgets.server_side_apply(body=second, namespace="default", field_manager="second")
     assert [part["name"] for part in merged.spec.parts] == ["a", "b"]
     assert merged.spec.size == 1
+
+
+def test_apply_keeps_a_field_another_manager_also_applies(kube_emulator: KubeEmulator) -> None:
+    path = "/api/v1/namespaces/default/configmaps/shared"
+    base = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "shared"}}
+    _apply(kube_emulator.url, path, {**base, "data": {"common": "1", "mine": "a"}}, "controller")
+    together = _apply(kube_emulator.url, path, {**base, "data": {"common": "1", "theirs": "b"}}, "playbook")
+    assert together.status_code == 200  # same value: shared ownership, no conflict
+    released = _apply(kube_emulator.url, path, {**base, "data": {"mine": "a"}}, "controller").json()
+    assert released["data"] == {"common": "1", "mine": "a", "theirs": "b"}
+    dropped = _apply(kube_emulator.url, path, {**base, "data": {"theirs": "b"}}, "playbook").json()
+    assert dropped["data"] == {"mine": "a", "theirs": "b"}

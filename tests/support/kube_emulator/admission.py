@@ -99,8 +99,11 @@ def spec_of(resource: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in obj.items() if key not in ignored}
 
 
-def without_managed_fields(obj: dict[str, Any]) -> dict[str, Any]:
-    return {**obj, "metadata": {key: value for key, value in obj["metadata"].items() if key != "managedFields"}}
+def comparable(obj: dict[str, Any]) -> dict[str, Any]:
+    """The object as a no-op check sees it: a change of field ownership counts, a managedFields time does not."""
+    managed = [{key: value for key, value in entry.items() if key != "time"}
+               for entry in obj["metadata"].get("managedFields") or []]
+    return {**obj, "metadata": {**obj["metadata"], "managedFields": managed}}
 
 
 def merge_keys(resource: ResourceType) -> patching.MergeKeyResolver:

@@ -94,6 +94,7 @@ def after_commit(store: Store, resource: ResourceType, event_type: str, obj: dic
     name = obj["metadata"]["name"]
     if event_type == "DELETED":
         store.catalogue.remove_crd(name)
+        store.close_watches((obj["spec"]["group"], obj["spec"]["names"]["plural"]))
     elif not obj["metadata"].get("deletionTimestamp"):
         store.catalogue.add_crd(name, types_from_crd(obj))
 

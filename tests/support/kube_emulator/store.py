@@ -123,6 +123,13 @@ class Store:
             self._subscribers.add(subscriber)
             return backlog, subscriber
 
+    def close_watches(self, storage_key: StorageKey) -> None:
+        """End the watches of one resource (its CRD is gone, as the API server does)."""
+        with self.lock:
+            for subscriber in [found for found in self._subscribers if found.storage_key == storage_key]:
+                subscriber.push(None)
+                self._subscribers.discard(subscriber)
+
     def unsubscribe(self, subscriber: Subscriber) -> None:
         with self.lock:
             self._subscribers.discard(subscriber)
@@ -301,7 +308,7 @@ class Store:
             fieldsets.record_update(old, new, options.field_manager, subresource, admission.merge_keys(resource),
                                     resource.api_version, now_rfc3339())
         new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
-        if admission.without_managed_fields(new) == admission.without_managed_fields(old) or options.dry_run:
+        if admission.comparable(new) == admission.comparable(old) or options.dry_run:
             return WriteResult(self.present(resource, new if options.dry_run else old), warnings)
         released = new["metadata"].get("deletionTimestamp") and not new["metadata"].get("finalizers") \
             and not hooks.blocks_removal(resource, new)
