@@ -29,7 +29,8 @@ Known differences from a real API server:
 - No controllers run: Deployments get no ReplicaSets or Pods, Builds never leave phase New, no Route ingress
   status. Tests write such status themselves (``KubeEmulator.set_status``).
 - OpenShift kinds are not checked against a schema. Built-in kinds get no defaults besides Service clusterIP,
-  ports and type, Route host and Namespace phase, and only required-field checks of their validation.
+  ports and type, Route host, ImageStream repository and Namespace phase, and only required-field checks of
+  their validation.
 - No authentication or authorization (any token is accepted), no admission webhooks, no aggregated discovery,
   no OpenAPI documents, no protobuf, no Table output; CRD conversion is always strategy None.
 - No image import: an ImageStreamTag has an image only once a test writes the stream's status. Projects cannot
