@@ -38,6 +38,7 @@ class Report:
     server_problems: dict[str, str] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
     wall_seconds: float = 0.0
+    priority: str = "normal priority"
 
     def server_failed(self, spec: ServerSpec, problem: str) -> None:
         self.server_problems[spec.key] = problem
@@ -74,6 +75,7 @@ class Report:
             "seconds": self.seconds,
             "warmup": self.warmup,
             "repeat": self.repeat,
+            "priority": self.priority,
         }
 
     # ---------------------------------------------------------------------------------------- parts
@@ -83,8 +85,8 @@ class Report:
             f"{os.cpu_count()} CPUs ({_cpu_model()}), Linux {platform.release()}, Python {platform.python_version()}"
         )
         lines = [
-            f"Machine: {machine}. Everything on 127.0.0.1, one server at a time; total wall time "
-            f"{self.wall_seconds / 60:.1f} min.",
+            f"Machine: {machine}. Everything on 127.0.0.1, one server at a time, {self.priority}; total wall "
+            f"time {self.wall_seconds / 60:.1f} min.",
             f"Each cell: {self.warmup:g} s warm-up (discarded), a wait until the server is idle, then {self._timed()}, "
             "closed loop with `c` "
             "connections each keeping one request in flight. REST: `wrk -t1` (latency histogram). gRPC: `h2load -t1 "
@@ -96,7 +98,8 @@ class Report:
             "errors and timeouts (REST) and calls without a full answer body (gRPC: h2load cannot read grpc-status; "
             "a failed call is answered without DATA, so received DATA bytes / correct answer size = answered calls).",
             "CPU columns: cores used during the timed run by all processes of the server, by the load generator, and by "
-            "everything else on the machine (other CPU well above 0 means the cell shared the machine: rerun it).",
+            f"everything else on the machine; where the three add up to about the {os.cpu_count()} cores, the server "
+            "competed with background work for CPU (the numbers are then low: rerun that cell).",
             "Payloads: " + "; ".join(_payload_note(payload) for payload in self.payloads) + ". MLServer gets the "
             "equivalent Open Inference (v2) request: one FP64 input of the same shape (JSON `data`, gRPC "
             "`fp64_contents`).",
