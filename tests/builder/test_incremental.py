@@ -4,7 +4,8 @@ Checks: `--incremental` with no previous image is a clean build; with only the c
 changed it builds on the previous image (its dependency layer is shared), does not
 run pip, serves the new code and keeps no deleted file; with a changed setting it
 takes s2i's way (save-artifacts of the previous image, restored by assemble), again
-without pip; a change to requirements.txt makes pip run again (no stale dependencies).
+without pip; a change to requirements.txt makes pip run again (no stale dependencies);
+after ten builds stacked on earlier images the next one starts from the builder again.
 """
 
 from __future__ import annotations
@@ -68,5 +69,26 @@ def test_code_only_change_skips_pip_and_serves_the_new_code(tmp_path: Path, buil
         assert fourth.returncode == 0, fourth.stderr
         assert PIP_RUNS in fourth.stderr
         assert PIP_SKIPPED not in fourth.stderr
+    finally:
+        remove_image(image)
+
+
+def test_stacked_incremental_builds_start_from_the_builder_again_after_ten(tmp_path: Path, builder_image: str) -> None:
+    source = copy_example("transformer", tmp_path)
+    image = session_image("stacked")
+    model = source / "MyTransformer.py"
+    try:
+        layer_counts = []
+        for version in range(12):
+            model.write_text(model.read_text() + f"\n# version {version}\n")
+            result = s2i_build(str(source), builder_image, image, "--incremental", "--quiet")
+            assert result.returncode == 0, result.stderr
+            rootfs = image_inspect(image)["RootFS"]
+            assert isinstance(rootfs, dict)
+            layer_counts.append(len(rootfs["Layers"]))
+        # One small layer more per build while stacking, then back to the builder plus one layer.
+        first = layer_counts[0]
+        assert layer_counts == [first + index for index in range(11)] + [first]
+        assert "stacks 10 incremental builds; this one starts from the builder again" in result.stderr
     finally:
         remove_image(image)

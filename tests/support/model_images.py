@@ -167,7 +167,8 @@ def running_container(
     podman = ["podman", "run", "-d", "-p", f"127.0.0.1:{rest}:9000", "-p", f"127.0.0.1:{grpc_port}:5000"]
     podman += ["-p", f"127.0.0.1:{metrics}:6000"]
     if user:
-        podman += ["--user", user]
+        # As OpenShift's restricted SCC runs pods: an arbitrary UID, no capabilities, no privilege gain.
+        podman += ["--user", user, "--cap-drop", "ALL", "--security-opt", "no-new-privileges"]
     if read_only:
         podman.append("--read-only")
     for key, value in (env or {}).items():
