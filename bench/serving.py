@@ -13,6 +13,7 @@ import argparse
 import json
 import math
 import os
+import shlex
 import sys
 import tempfile
 import time
@@ -70,6 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     specs = [spec for spec in serving_servers.SERVERS if spec.key in args.servers]
     report = serving_report.Report(payloads, specs, args.concurrency, args.seconds, args.warmup, args.repeat)
     report.priority = raise_priority(args.nice)
+    report.extra_args = {"ours": args.ours_args} if args.ours_args else {}
     started = time.monotonic()
     try:
         with tempfile.TemporaryDirectory(prefix="seldon-s2i-bench-") as scratch:
@@ -107,6 +109,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=int, default=5, help="timed seconds per cell (default 5)")
     parser.add_argument("--warmup", type=int, default=2, help="untimed seconds before each cell (default 2)")
     parser.add_argument("--repeat", type=int, default=1, help="timed runs per cell, the median is shown (default 1)")
+    parser.add_argument(
+        "--ours-args",
+        type=shlex.split,
+        default=[],
+        metavar="ARGS",
+        help="extra seldon-microservice arguments, e.g. '--workers 2' (default none: its defaults, as issue 3 asks)",
+    )
     parser.add_argument(
         "--nice",
         type=int,
@@ -146,7 +155,7 @@ def benchmark_server(
     workdir.mkdir()
     print(f"--> {spec.label}: starting", file=sys.stderr, flush=True)
     try:
-        server = serving_servers.start(spec, workdir)
+        server = serving_servers.start(spec, workdir, args.ours_args if spec.key == "ours" else ())
     except ServerError as error:
         report.server_failed(spec, f"did not start: {error}")
         print(f"--> {spec.label}: did not start: {error}", file=sys.stderr)

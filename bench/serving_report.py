@@ -39,6 +39,7 @@ class Report:
     versions: dict[str, str] = field(default_factory=dict)
     wall_seconds: float = 0.0
     priority: str = "normal priority"
+    extra_args: dict[str, list[str]] = field(default_factory=dict)  # server key -> arguments added to its command
 
     def server_failed(self, spec: ServerSpec, problem: str) -> None:
         self.server_problems[spec.key] = problem
@@ -76,6 +77,7 @@ class Report:
             "warmup": self.warmup,
             "repeat": self.repeat,
             "priority": self.priority,
+            "extra_args": self.extra_args,
         }
 
     # ---------------------------------------------------------------------------------------- parts
@@ -110,6 +112,8 @@ class Report:
         ]
         for spec in self.specs:
             settings = spec.settings()
+            if spec.key in self.extra_args:
+                settings = f"**not its defaults**: `{' '.join(self.extra_args[spec.key])}` added to the command"
             if spec.key in self.server_problems:
                 settings += f" — **{self.server_problems[spec.key].splitlines()[0][:300]}**"
             lines.append(f"| {spec.label} | {self.versions.get(spec.key, '?')} | {settings} |")

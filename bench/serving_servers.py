@@ -17,7 +17,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -100,9 +100,11 @@ class RunningServer:
             _signal_group(process, signal.SIGKILL)
 
 
-def start(spec: ServerSpec, workdir: Path) -> RunningServer:
+def start(spec: ServerSpec, workdir: Path, extra_args: Sequence[str] = ()) -> RunningServer:
+    """Start the server; `extra_args` go at the end of its first command (ours: `--workers 2`, say)."""
     ports = Ports(*free_ports(3))
     commands = spec.prepare(workdir, ports)
+    commands[0] = [*commands[0], *extra_args]
     log = workdir / "server.log"
     environment = {key: value for key, value in os.environ.items() if not key.startswith(SETTING_ENV_PREFIXES)}
     processes = []
