@@ -25,8 +25,8 @@ from pathlib import Path
 
 import grpc
 
-# Run as a script, this file's folder is on sys.path but the repository root is not.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if not __package__:  # run as a script: this file's folder is on sys.path, the repository root is not
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import serving_load, serving_payloads, serving_report, serving_servers
 from bench.serving_load import LoadResult, LoadToolError

@@ -19,10 +19,12 @@ from google.protobuf import json_format
 from seldon_s2i.protos import prediction_pb2
 
 REPO = Path(__file__).resolve().parents[2]
+# bench/ is a folder of scripts, not an installed package: import it from the repository root, then forget it.
 sys.path.insert(0, str(REPO))
-
-# bench/ is a folder of scripts, not an installed package.
-from bench import serving, serving_load, serving_payloads, serving_servers  # noqa: E402
+try:
+    from bench import serving, serving_load, serving_payloads, serving_servers
+finally:
+    sys.path.remove(str(REPO))
 
 SMALL = serving_payloads.small_payload()
 LARGE = serving_payloads.large_payload(1_000)  # same builders as the 100,000-float tensor, smaller
