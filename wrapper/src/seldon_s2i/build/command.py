@@ -110,69 +110,93 @@ def _image_to_extend(builder: str, previous: str, builder_config: engine.ImageCo
     return previous
 
 
-def _prepare_output_folder(folder: Path, sources: Path) -> None:
+def _check_output_folder(folder: Path) -> None:
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise CommandError(f"--as-dockerfile {folder} exists and is not an empty folder; nothing was written")
-    if folder.resolve() == sources.resolve() or sources.resolve() in folder.resolve().parents:
-        raise CommandError(f"--as-dockerfile {folder} is inside the source folder; choose a folder outside it")
-    folder.mkdir(parents=True, exist_ok=True)
 
 
-def handle(args: argparse.Namespace) -> int:
+def _stage_scripts(scripts: dict[str, Path], build_context: Path) -> None:
+    if not scripts:
+        return
+    (build_context / dockerfile.UPLOAD_SCRIPTS).mkdir(parents=True)
+    for name, path in scripts.items():
+        shutil.copy2(path, build_context / dockerfile.UPLOAD_SCRIPTS / name)
+    _progress(f"Using the source's own .s2i/bin scripts: {', '.join(sorted(scripts))}")
+
+
+def _builder_config(builder: str, image: str, only_writing: bool) -> engine.ImageConfig | None:
+    config = engine.image_config(builder, image)
+    if config is None and not only_writing:
+        # Nothing can pull a localhost/ image, so say so now instead of after the pull's retries.
+        if image.startswith("localhost/"):
+            raise CommandError(f"builder image {image} is not present (build it with builder/build-image)")
+        _progress(f"Builder image {image} is not present locally; {builder} will try to pull it")
+    return config
+
+
+def _incremental_sources(
+    args: argparse.Namespace, builder: str, config: engine.ImageConfig | None, reuse_key: str
+) -> tuple[str | None, str | None]:
+    """(image whose save-artifacts to use, image to build on): at most one is set."""
+    if not (args.incremental or args.incremental_from):
+        return None, None
+    previous = args.incremental_from or args.output_image
+    if not engine.image_exists(builder, previous):
+        _progress(f"Incremental build: no previous image {previous}, so this build starts clean")
+        return None, None
+    if _image_to_extend(builder, previous, config, reuse_key):
+        _progress(f"Incremental build: {previous} has the same dependencies and settings; building on it")
+        return None, previous
+    _progress(f"Incremental build: reusing the artifacts of {previous}")
+    return previous, None
+
+
+def _check_arguments(args: argparse.Namespace) -> None:
     if args.output_image is None and args.as_dockerfile is None:
         raise CommandError("give the output image name, or --as-dockerfile DIR to only write the build context")
     if (args.incremental or args.incremental_from) and args.output_image is None and args.incremental_from is None:
         raise CommandError("--incremental needs the output image name (its previous version holds the artifacts)")
     if args.trusted_ca is not None and not args.trusted_ca.is_file():
         raise CommandError(f"--trusted-ca {args.trusted_ca} is not a readable file")
-    extra_env: dict[str, str] = {}
+    if args.as_dockerfile is not None:
+        _check_output_folder(args.as_dockerfile)
+
+
+def _command_line_environment(args: argparse.Namespace) -> dict[str, str]:
+    environment: dict[str, str] = {}
     for env_file in args.environment_file:
         if not env_file.is_file():
             raise CommandError(f"--environment-file {env_file} is not a file")
-        extra_env |= source.read_environment_file(env_file)
-    extra_env |= source.parse_assignments(args.env, "-e/--env")
+        environment |= source.read_environment_file(env_file)
+    return environment | source.parse_assignments(args.env, "-e/--env", environment_names=True)
+
+
+def handle(args: argparse.Namespace) -> int:
+    _check_arguments(args)
+    extra_env = _command_line_environment(args)
     extra_labels = source.parse_assignments(args.label, "--label")
     builder = engine.find_engine(args.engine)
     started = time.monotonic()
 
+    # Everything is staged in a scratch folder; --as-dockerfile DIR receives it only once complete.
     with tempfile.TemporaryDirectory(prefix="seldon-s2i-build-") as scratch_name:
         scratch = Path(scratch_name)
         if source.is_git_url(args.source):
             _progress(f"Cloning {args.source}" + (f" at {args.ref}" if args.ref else ""))
         root, info = source.fetch(args.source, args.ref, scratch)
         context = source.context_folder(root, args.context_dir)
-        build_context = args.as_dockerfile or scratch / "context"
-        _prepare_output_folder(build_context, context)
+        build_context = scratch / "context"
         staged = build_context / dockerfile.UPLOAD_SOURCES
         for removed in source.stage_sources(context, staged):
             _progress(f"Leaving out {removed.relative_to(staged)} (.s2iignore)")
-
         environment = source.read_environment_file(staged / source.ENVIRONMENT_FILE) | extra_env
         scripts = source.override_scripts(staged)
-        if scripts:
-            (build_context / dockerfile.UPLOAD_SCRIPTS).mkdir(parents=True)
-            for name, path in scripts.items():
-                shutil.copy2(path, build_context / dockerfile.UPLOAD_SCRIPTS / name)
-            _progress(f"Using the source's own .s2i/bin scripts: {', '.join(sorted(scripts))}")
+        _stage_scripts(scripts, build_context)
 
-        config = engine.image_config(builder, args.builder_image)
-        # Nothing can pull a localhost/ image, so say so now instead of after the pull's retries.
-        if config is None and args.as_dockerfile is None and args.builder_image.startswith("localhost/"):
-            raise CommandError(f"builder image {args.builder_image} is not present (build it with builder/build-image)")
-        if config is None and args.as_dockerfile is None:
-            _progress(f"Builder image {args.builder_image} is not present locally; {builder} will try to pull it")
+        config = _builder_config(builder, args.builder_image, only_writing=args.as_dockerfile is not None)
         labels = config.labels if config else {}
         reuse_key = _reuse_key(config.id if config else args.builder_image, staged, environment, scripts)
-        incremental_from = extend_image = None
-        if args.incremental or args.incremental_from:
-            previous = args.incremental_from or args.output_image
-            if not engine.image_exists(builder, previous):
-                _progress(f"Incremental build: no previous image {previous}, so this build starts clean")
-            elif extend_image := _image_to_extend(builder, previous, config, reuse_key):
-                _progress(f"Incremental build: {previous} has the same dependencies and settings; building on it")
-            else:
-                incremental_from = previous
-                _progress(f"Incremental build: reusing the artifacts of {previous}")
+        incremental_from, extend_image = _incremental_sources(args, builder, config, reuse_key)
         plan = dockerfile.BuildPlan(
             builder_image=args.builder_image,
             output_image=args.output_image,
@@ -191,8 +215,9 @@ def handle(args: argparse.Namespace) -> int:
         volumes = [f"{args.trusted_ca.resolve()}:{TRUSTED_CA_PATH}:ro"] if args.trusted_ca else []
 
         if args.as_dockerfile is not None:
-            command = engine.build_command(builder, build_context, args.output_image or "IMAGE", volumes)
-            _progress(f"Wrote {build_context / 'Dockerfile'} and its context; build it with: {' '.join(command)}")
+            shutil.copytree(build_context, args.as_dockerfile, symlinks=True, dirs_exist_ok=True)
+            command = engine.build_command(builder, args.as_dockerfile, args.output_image or "IMAGE", volumes)
+            _progress(f"Wrote {args.as_dockerfile / 'Dockerfile'} and its context; build it with: {' '.join(command)}")
             return 0
         _progress(f"Building {args.output_image} from {args.builder_image} with {builder}")
         engine.build_image(builder, build_context, args.output_image, volumes, quiet=args.quiet)

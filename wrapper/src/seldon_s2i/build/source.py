@@ -146,14 +146,14 @@ def read_environment_file(path: Path) -> dict[str, str]:
     return settings
 
 
-def parse_assignments(assignments: list[str], option: str) -> dict[str, str]:
+def parse_assignments(assignments: list[str], option: str, environment_names: bool = False) -> dict[str, str]:
     """Parse repeated ``NAME=VALUE`` command-line values (``-e``, ``--label``)."""
     parsed: dict[str, str] = {}
     for assignment in assignments:
         name, separator, value = assignment.partition("=")
         if not separator or not name:
             raise CommandError(f"{option} expects NAME=VALUE, got {assignment!r}")
-        if option in {"-e/--env", "-E/--environment-file"} and not ENV_NAME.match(name):
+        if environment_names and not ENV_NAME.match(name):
             raise CommandError(f"{option}: {name!r} is not a valid environment variable name")
         if "\n" in value:
             raise CommandError(f"{option}: the value of {name} contains a line break")
