@@ -1,14 +1,16 @@
 """The serving benchmark's harness (bench/serving.py), without timing anything.
 
 Checks: the request bodies are valid Seldon v1 / Open Inference messages carrying the payload; the identity
-checks accept a faithful answer and reject altered ones; h2load's failed-call detection counts gRPC errors
-that h2load itself reports as successes; and the one command runs end to end against the bare echo servers,
-validating them with real clients and writing its table. No assertion is about speed.
+checks accept a faithful answer and reject altered ones, also against a real server answering the wrong
+payload; h2load's failed-call detection counts gRPC errors that h2load itself reports as successes; slow cells
+are timed longer; and the one command runs end to end against the bare echo servers, validating them with real
+clients and writing its table. No assertion is about speed.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -113,6 +115,19 @@ def test_h2load_failures_count_calls_answered_without_a_message(
         f"http://127.0.0.1:{port}/seldon.protos.Model/Nope", body, 2, 1, len(framed), tmp_path / "bad.log"
     )
     assert unknown.requests > 0 and unknown.failed == unknown.requests
+
+
+def test_a_server_answering_something_else_is_refused_before_timing(
+    bare_grpc_echo: serving_servers.RunningServer, tmp_path: Path
+) -> None:
+    small_bodies = serving.write_bodies(bare_grpc_echo.spec, SMALL, tmp_path)
+    checked = serving.validate(bare_grpc_echo, SMALL, small_bodies, ("rest", "grpc"), first=True)
+    assert checked.grpc_answer_bytes == len(serving_payloads.grpc_frame(serving_payloads.seldon_proto(SMALL)))
+    # The echo sends back the small payload where the large one is expected: both transports must refuse it.
+    with pytest.raises(serving.ValidationError, match=re.escape("REST 1x1,000 tensor: answer has no data.tensor")):
+        serving.validate(bare_grpc_echo, LARGE, small_bodies, ("rest",), first=False)
+    with pytest.raises(serving.ValidationError, match=re.escape("gRPC 1x1,000 tensor: answer carries data.ndarray")):
+        serving.validate(bare_grpc_echo, LARGE, small_bodies, ("grpc",), first=False)
 
 
 def test_one_command_benchmarks_the_bare_servers_and_writes_the_table(tmp_path: Path) -> None:
