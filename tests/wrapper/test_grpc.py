@@ -121,3 +121,15 @@ def test_standard_health_and_reflection(model: Microservice) -> None:
         "seldon.protos.Seldon",
         "grpc.health.v1.Health",
     } <= names
+
+
+def test_custom_data_any_round_trips(described: Microservice) -> None:
+    from google.protobuf import any_pb2, wrappers_pb2
+
+    payload = any_pb2.Any()
+    payload.Pack(wrappers_pb2.StringValue(value="custom"))
+    with described.channel() as channel:
+        reply = pb_grpc.ModelStub(channel).Predict(pb.SeldonMessage(customData=payload))
+    assert reply.WhichOneof("data_oneof") == "customData"
+    unpacked = wrappers_pb2.StringValue()
+    assert reply.customData.Unpack(unpacked) and unpacked.value == "custom"
