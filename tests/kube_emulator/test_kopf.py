@@ -2,7 +2,8 @@
 
 Checks, with a real ``kopf run`` (``kopf.testing.KopfRunner``) on our Widget CRD: the create handler sees the
 object and its status patch reaches the status subresource; a spec change fires the update handler; deletion
-waits for kopf's finalizer, runs the delete handler, then the object goes; the operator exits cleanly.
+waits for kopf's finalizer, runs the delete handler, then the object goes; the operator exits cleanly, cluster-wide
+and namespaced (where kopf looks for its peering resource first and falls back to standalone).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import kopf
 import kopf.testing
 import kubernetes.client
 import pytest
@@ -23,6 +25,11 @@ import pathlib
 import kopf
 
 JOURNAL = pathlib.Path({journal!r})
+
+
+@kopf.on.login()
+def login(**kwargs):
+    return kopf.login_with_kubeconfig(**kwargs)  # KUBECONFIG, as the fixture sets it
 
 
 @kopf.on.startup()
@@ -70,14 +77,18 @@ def _status(custom_objects: kubernetes.client.CustomObjectsApi, name: str) -> di
 
 
 @pytest.mark.timeout(120)
+@pytest.mark.parametrize("scope", [["--all-namespaces", "--standalone"], ["--namespace", "default"]],
+                         ids=["cluster-wide", "namespaced-with-peering-lookup"])
 def test_kopf_handlers_fire_against_the_emulator(kube_emulator: KubeEmulator, tmp_path: pathlib.Path,
                                                  custom_objects: kubernetes.client.CustomObjectsApi,
-                                                 new_widget: Callable[..., dict[str, Any]]) -> None:
+                                                 new_widget: Callable[..., dict[str, Any]], scope: list[str]) -> None:
     journal = tmp_path / "journal.txt"
     journal.touch()
     operator = tmp_path / "operator.py"
     operator.write_text(OPERATOR.format(journal=str(journal)))
-    with kopf.testing.KopfRunner(["run", "--all-namespaces", "--standalone", str(operator)], timeout=60) as runner:
+    # A fresh registry: kopf's default one is global and would keep the handlers of an earlier run.
+    registry = kopf.OperatorRegistry()
+    with kopf.testing.KopfRunner(["run", *scope, str(operator)], timeout=60, registry=registry) as runner:
         custom_objects.create_namespaced_custom_object("example.com", "v1", "default", "widgets",
                                                        new_widget("kopfed", size=1))
         _eventually(lambda: _status(custom_objects, "kopfed").get("observedSize") == 1)
