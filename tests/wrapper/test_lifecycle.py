@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import threading
 import time
 from pathlib import Path
 
 import grpc
+import pytest
 import requests
 from microservice_process import start
 from seldon_s2i.protos import prediction_pb2 as pb
@@ -92,3 +94,28 @@ def _cmdline(pid: int) -> str:
 def _is_grpc(pid: int) -> bool:
     # The REST server's process has granian worker children; a gRPC worker has none.
     return not any(_parent_of(int(child)) == pid for child in os.listdir("/proc") if child.isdigit())
+
+
+def test_failing_load_stops_the_service_with_its_message(log_dir: Path) -> None:
+    service = start("BrokenLoad", COMPONENTS, log_dir, wait=False)
+    try:
+        assert service.process.wait(60) == 1
+        assert "load() of BrokenLoad failed: RuntimeError: weights.bin is missing" in service.log()
+    finally:
+        service.stop()
+
+
+@pytest.mark.parametrize("flag", ["--http-port", "--grpc-port", "--metrics-port"])
+def test_a_taken_port_is_a_clear_failure(log_dir: Path, flag: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        service = start("Slow", COMPONENTS, log_dir, [flag, str(port)], wait=False)
+        try:
+            assert service.process.wait(60) == 2
+            assert f"cannot listen on 127.0.0.1:{port} for" in service.log()
+            assert f"({flag}): Address already in use" in service.log()
+            assert "Traceback" not in service.log()
+        finally:
+            service.stop()

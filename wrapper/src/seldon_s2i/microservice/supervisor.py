@@ -18,6 +18,7 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -67,6 +68,10 @@ def run(settings: Settings) -> int:
     except Exception as error:
         log.exception("constructing %s failed", settings.interface_name)
         return _fail(f"constructing {settings.interface_name} failed: {type(error).__name__}: {error}", 1)
+
+    problem = _unavailable_port(settings)
+    if problem:
+        return _fail(problem)
 
     from seldon_s2i.microservice import workers
 
@@ -119,6 +124,21 @@ def run(settings: Settings) -> int:
         with contextlib.suppress(OSError):
             os.unlink(settings.pidfile)
     return 1 if failed is not None and not stopping.is_set() else 0
+
+
+def _unavailable_port(settings: Settings) -> str | None:
+    """Why a port cannot be listened on, checked before anything starts (a clear message, not a crash)."""
+    ports = [("REST (--http-port)", settings.http_port), ("metrics (--metrics-port)", settings.metrics_port)]
+    if settings.grpc_workers:
+        ports.append(("gRPC (--grpc-port)", settings.grpc_port))
+    for purpose, port in ports:
+        with socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((settings.host, port))
+            except OSError as error:
+                return f"cannot listen on {settings.host}:{port} for {purpose}: {error.strerror}"
+    return None
 
 
 def _stop_children(children: list[BaseProcess], grace: float) -> None:

@@ -31,7 +31,11 @@ def build_service(user: Any, settings: Settings) -> SeldonService:
     from seldon_s2i.metrics import MetricsRecorder
 
     component = Component(user)
-    component.load()
+    try:
+        component.load()
+    except Exception as error:
+        log.exception("load() of %s failed: %s: %s", type(user).__name__, type(error).__name__, error)
+        raise SystemExit(1) from None
     unit = UnitInfo.from_environment()
     options = ServiceOptions(
         include_metrics_in_response=settings.include_metrics_in_response,
@@ -46,9 +50,12 @@ def grpc_worker(user: Any, settings: Settings) -> None:
     from seldon_s2i.transport.grpc_server import build_server
 
     service = build_service(user, settings)
-    server = build_server(
-        service, f"{settings.host}:{settings.grpc_port}", settings.grpc_threads, settings.max_message_bytes
-    )
+    address = f"{settings.host}:{settings.grpc_port}"
+    try:
+        server = build_server(service, address, settings.grpc_threads, settings.max_message_bytes)
+    except (RuntimeError, OSError):
+        log.error("cannot serve gRPC on %s: the port is taken or the address is not local", address)
+        raise SystemExit(1) from None
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     server.start()
@@ -85,7 +92,9 @@ def rest_server(user: Any, settings: Settings) -> None:
         log_level=LogLevels(settings.log_level.lower()),
         log_access=settings.access_log,
         websockets=False,
-        respawn_failed_workers=True,
+        # A worker that dies (load() failing, a crash in native code) ends the service, so that the
+        # platform restarts the container instead of a crash loop hiding behind a live process.
+        respawn_failed_workers=False,
         workers_kill_timeout=max(1, int(settings.graceful_timeout)),
     )
     server.serve(target_loader=load_app)
