@@ -174,7 +174,10 @@ def test_deleting_a_crd_ends_its_watches(kube_emulator: KubeEmulator, widget_crd
         finished.set()
 
     threading.Thread(target=watch, daemon=True).start()
-    time.sleep(0.3)
+    deadline = time.monotonic() + 10
+    while not any(request.path == "/apis/example.com/v1/widgets" for request in kube_emulator.requests):
+        assert time.monotonic() < deadline, "the watch never reached the server"
+        time.sleep(0.01)
     extensions = kubernetes.client.ApiextensionsV1Api(kube_emulator.api_client())
     extensions.delete_custom_resource_definition("widgets.example.com")
     assert finished.wait(5)

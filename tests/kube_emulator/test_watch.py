@@ -24,6 +24,14 @@ from kubernetes.client import V1ConfigMap, V1ObjectMeta
 from kubernetes.client.exceptions import ApiException
 
 
+def _watch_open(cluster: KubeEmulator, path: str) -> None:
+    """Wait until the server has the watch (a recorded watch request is already subscribed)."""
+    deadline = time.monotonic() + 10
+    while not any(request.path == path and request.query.get("watch") == "true" for request in cluster.requests):
+        assert time.monotonic() < deadline, "the watch never reached the server"
+        time.sleep(0.01)
+
+
 def _events(core: kubernetes.client.CoreV1Api, **options: Any) -> list[tuple[str, str]]:
     watch = kubernetes.watch.Watch()
     return [(event["type"], event["object"].metadata.name)
@@ -91,7 +99,7 @@ def test_watch_receives_live_events(kube_emulator: KubeEmulator, core: kubernete
     mark = core.list_namespaced_config_map("default").metadata.resource_version
     consumer = threading.Thread(target=consume)
     consumer.start()
-    time.sleep(0.3)
+    _watch_open(kube_emulator, "/api/v1/namespaces/default/configmaps")
     core.create_namespaced_config_map("default", V1ConfigMap(metadata=V1ObjectMeta(name="live")))
     consumer.join()
     assert received == [("ADDED", "live")]
@@ -147,7 +155,7 @@ def test_reset_closes_open_watches(kube_emulator: KubeEmulator) -> None:
 
     consumer = threading.Thread(target=consume, daemon=True)
     consumer.start()
-    time.sleep(0.3)
+    _watch_open(kube_emulator, "/api/v1/namespaces/default/configmaps")
     kube_emulator.reset()
     assert finished.wait(5)
 
