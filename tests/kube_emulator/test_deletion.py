@@ -157,7 +157,7 @@ def test_deleting_a_crd_deletes_its_objects_and_stops_serving_it(
 
 
 def test_collection_delay_lets_dependents_outlive_their_owner_briefly() -> None:
-    with KubeEmulator(collection_delay=0.5) as cluster:
+    with KubeEmulator(collection_delay=1.0) as cluster:
         core = kubernetes.client.CoreV1Api(cluster.api_client())
         owner = _configmap(core, "slow-owner")
         _owned(core, "slow-child", owner)
