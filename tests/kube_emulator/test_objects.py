@@ -3,7 +3,8 @@
 Checks, with the typed ``kubernetes`` client and plain HTTP: uid/creationTimestamp/resourceVersion/generation are
 filled in; create answers 201 with the object; a second create is 409 AlreadyExists; PUT replaces the whole
 object; a stale resourceVersion is 409 Conflict; errors carry the real Status reasons; generateName, dryRun=All,
-no-op updates, missing namespaces, bad names and wrong kinds behave as on a real server.
+no-op updates, missing namespaces, bad names, bad labels, wrong kinds, immutable fields, a PUT into another
+namespace and an update meant for a recreated object (uid) behave as on a real server.
 """
 
 from __future__ import annotations
@@ -228,3 +229,29 @@ def test_service_keeps_its_cluster_ip_when_a_put_omits_it(core: kubernetes.clien
         spec=kubernetes.client.V1ServiceSpec(ports=[kubernetes.client.V1ServicePort(port=9001)])))
     assert replaced.spec.cluster_ip == created.spec.cluster_ip
     assert replaced.spec.ports[0].port == 9001
+
+
+def test_update_meant_for_a_recreated_object_is_a_conflict(core: kubernetes.client.CoreV1Api) -> None:
+    first = core.create_namespaced_config_map("default", V1ConfigMap(metadata=V1ObjectMeta(name="again")))
+    core.delete_namespaced_config_map("again", "default")
+    core.create_namespaced_config_map("default", V1ConfigMap(metadata=V1ObjectMeta(name="again")))
+    stale = V1ConfigMap(metadata=V1ObjectMeta(name="again", uid=first.metadata.uid), data={"a": "1"})
+    with pytest.raises(ApiException) as raised:
+        core.replace_namespaced_config_map("again", "default", stale)
+    assert raised.value.status == 409
+    assert "Precondition failed: UID" in _status(raised.value)["message"]
+
+
+def test_put_into_another_namespace_is_a_bad_request(core: kubernetes.client.CoreV1Api) -> None:
+    core.create_namespaced_config_map("default", V1ConfigMap(metadata=V1ObjectMeta(name="here")))
+    with pytest.raises(ApiException) as raised:
+        core.replace_namespaced_config_map("here", "default", V1ConfigMap(
+            metadata=V1ObjectMeta(name="here", namespace="elsewhere")))
+    assert raised.value.status == 400
+
+
+@pytest.mark.parametrize("labels", [{"bad key": "x"}, {"app": "not valid!"}, {"-leading": "x"}])
+def test_invalid_labels_are_refused(core: kubernetes.client.CoreV1Api, labels: dict[str, str]) -> None:
+    with pytest.raises(ApiException) as raised:
+        core.create_namespaced_config_map("default", V1ConfigMap(metadata=V1ObjectMeta(name="l", labels=labels)))
+    assert raised.value.status == 422

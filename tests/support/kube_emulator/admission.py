@@ -76,8 +76,34 @@ def check_metadata(resource: ResourceType, obj: dict[str, Any]) -> None:
             problems.append(("metadata.labels", f'Invalid value: "{value}": a valid label value must be 63 '
                              "characters or less and must be empty or begin and end with an alphanumeric "
                              f"character (label {key})"))
+    for field in ("labels", "annotations"):
+        for key in metadata.get(field) or {}:
+            if not _qualified_name(key):
+                problems.append((f"metadata.{field}", f'Invalid value: "{key}": name part must consist of '
+                                 "alphanumeric characters, '-', '_' or '.', and must start and end with an "
+                                 "alphanumeric character, with an optional DNS subdomain prefix and '/'"))
+    if len(json.dumps(metadata.get("annotations") or {})) > 256 * 1024:
+        problems.append(("metadata.annotations", "Too long: must have at most 262144 bytes"))
     if problems:
         raise errors.invalid(resource, name, problems)
+
+
+def _qualified_name(key: str) -> bool:
+    prefix, _, name = key.rpartition("/")
+    if prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):
+        return False
+    return 0 < len(name) <= 63 and re.fullmatch(r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?", name) is not None
+
+
+def check_preconditions(resource: ResourceType, old: dict[str, Any], wanted_version: str | None,
+                        wanted_uid: str | None) -> None:
+    """409 when a write was meant for another version of the object, or for an object since recreated."""
+    name = old["metadata"]["name"]
+    if wanted_version and wanted_version != old["metadata"]["resourceVersion"]:
+        raise errors.stale_resource_version(resource, name)
+    if wanted_uid and wanted_uid != old["metadata"]["uid"]:
+        raise errors.conflict(resource, name, f"Precondition failed: UID in precondition: {wanted_uid}, "
+                                              f"UID in object meta: {old['metadata']['uid']}")
 
 
 def check_type(resource: ResourceType, body: Any) -> None:

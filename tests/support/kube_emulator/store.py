@@ -282,6 +282,9 @@ class Store:
             if metadata.get("name") not in (None, name):
                 raise errors.bad_request(f"the name of the object ({metadata['name']}) does not match the name on "
                                          f"the URL ({name})")
+            if resource.namespaced and metadata.get("namespace") not in (None, "", namespace):
+                raise errors.bad_request("the namespace of the provided object does not match the namespace sent "
+                                         "on the request")
             wanted_version = metadata.get("resourceVersion")
             if not wanted_version and resource.custom:
                 raise errors.invalid(resource, name, [("metadata.resourceVersion",
@@ -290,9 +293,7 @@ class Store:
 
     def _update(self, resource: ResourceType, old: dict[str, Any], new: dict[str, Any], subresource: str,
                 options: WriteOptions, wanted_version: str | None, manage_fields: bool = True) -> WriteResult:
-        name = old["metadata"]["name"]
-        if wanted_version and wanted_version != old["metadata"]["resourceVersion"]:
-            raise errors.stale_resource_version(resource, name)
+        admission.check_preconditions(resource, old, wanted_version, (new.get("metadata") or {}).get("uid"))
         new["apiVersion"], new["kind"] = resource.api_version, resource.kind
         if subresource == "status":
             status = new.get("status")
