@@ -11,10 +11,12 @@ import sys
 
 from model_images import REPO
 
-# bench/ is a folder of scripts, not an installed package.
+# bench/ is a folder of scripts, not an installed package: import it from the repository root, then forget it.
 sys.path.insert(0, str(REPO))
-
-from bench import build_bench
+try:
+    from bench import build_bench
+finally:
+    sys.path.remove(str(REPO))
 
 
 def numbers(incremental: list[float], ours_ready: list[float]) -> dict[str, object]:
