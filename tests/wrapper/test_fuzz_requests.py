@@ -26,7 +26,7 @@ seldon_like = st.recursive(
 
 
 @given(seldon_like)
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400, deadline=None, derandomize=True)
 def test_decoding_any_json_either_works_or_says_why(document: Any) -> None:
     try:
         json_codec.decode_message(document)
@@ -35,7 +35,7 @@ def test_decoding_any_json_either_works_or_says_why(document: Any) -> None:
 
 
 @given(seldon_like)
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_server_answers_any_json_with_a_result_or_a_400(echo: Microservice, document: Any) -> None:
     answer = requests.post(f"{echo.url}/predict", data=json_codec.dumps(document), headers={"Content-Type": "application/json"}, timeout=10)
     assert answer.status_code in (200, 400), answer.text

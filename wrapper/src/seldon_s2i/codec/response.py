@@ -59,8 +59,8 @@ def build(result: Any, request_kind: DataKind, class_names: list[str] | None, me
         # ndarray keeps a returned list as-is (mixed types survive); tensors need the array.
         value = result if kind is DataKind.NDARRAY and isinstance(result, list) else array
         return Message(kind, value, names, meta)
-    if isinstance(result, dict) or (result is None and request_kind is DataKind.JSON):
-        # JSON in, JSON out: a null answer to jsonData is jsonData null, not a missing return.
+    if isinstance(result, dict) or (request_kind is DataKind.JSON and (result is None or isinstance(result, bool | int | float))):
+        # JSON in, JSON out: any JSON value answers jsonData (a null too, not taken for a missing return).
         return Message(DataKind.JSON, result, meta=meta)
     if isinstance(result, str):
         return Message(DataKind.STR, result, meta=meta)
