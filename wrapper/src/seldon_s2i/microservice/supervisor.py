@@ -13,6 +13,7 @@ restarts the container.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -50,6 +51,12 @@ def validate(settings: Settings) -> int:
         component_class, parameters = _checked_class(settings)
     except (ComponentContractError, SeldonMicroserviceException) as error:
         return _fail(str(error))
+    # The model's own packages share the process: check the servers still import with them.
+    for module in ("seldon_s2i.transport.rest", "seldon_s2i.transport.grpc_server", "seldon_s2i.metrics"):
+        try:
+            importlib.import_module(module)
+        except Exception as error:
+            return _fail(f"the server cannot run with this model's packages ({module}): {type(error).__name__}: {error}")
     names = ", ".join(sorted(parameters)) or "none"
     print(
         f"seldon-microservice: {settings.interface_name} ({component_class.__module__}.{component_class.__qualname__}) "
