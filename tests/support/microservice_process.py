@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
@@ -27,14 +27,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@dataclass
-class Microservice:
-    process: subprocess.Popen[bytes]
+@dataclass(frozen=True)
+class Endpoints:
+    """Where a served component listens on 127.0.0.1 (a process here, or a container's published ports)."""
+
     http_port: int
     grpc_port: int
     metrics_port: int
-    log_path: Path
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -47,6 +46,12 @@ class Microservice:
     @property
     def grpc_target(self) -> str:
         return f"127.0.0.1:{self.grpc_port}"
+
+
+@dataclass(frozen=True)
+class Microservice(Endpoints):
+    process: subprocess.Popen[bytes]
+    log_path: Path
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -110,7 +115,7 @@ def start(
     ]
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, cwd=folder, stdout=log, stderr=subprocess.STDOUT, env=environment)
-    service = Microservice(process, http_port, grpc_port, metrics_port, log_path)
+    service = Microservice(http_port, grpc_port, metrics_port, process, log_path)
     if wait:
         try:
             wait_until_ready(service, grpc_enabled="--grpc-workers=0" not in args and _grpc_workers(args) != "0")

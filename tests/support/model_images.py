@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+from microservice_process import Endpoints, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -113,32 +113,11 @@ def copy_example(name: str, destination: Path) -> Path:
     return folder
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass(frozen=True)
-class Container:
+class Container(Endpoints):
     id: str
-    rest_port: int
-    grpc_port: int
-    metrics_port: int
     started_at: float
     ready_at: float
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.rest_port}"
-
-    @property
-    def metrics_url(self) -> str:
-        return f"http://127.0.0.1:{self.metrics_port}"
-
-    @property
-    def grpc_target(self) -> str:
-        return f"127.0.0.1:{self.grpc_port}"
 
     def logs(self) -> str:
         result = subprocess.run(["podman", "logs", self.id], capture_output=True, text=True, check=False)
@@ -178,7 +157,7 @@ def running_container(
     container_id = subprocess.run(run, capture_output=True, text=True, check=True).stdout.strip()
     try:
         ready_at = _wait_for_pong(container_id, rest, started_at + timeout)
-        yield Container(container_id, rest, grpc_port, metrics, started_at, ready_at)
+        yield Container(rest, grpc_port, metrics, container_id, started_at, ready_at)
     finally:
         subprocess.run(["podman", "rm", "--force", "--time", "2", container_id], capture_output=True, check=False)
 
