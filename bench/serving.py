@@ -1,15 +1,16 @@
 """Serving benchmark of issue 3: ours vs seldon-core 1.18.2 vs MLServer 1.7.1 vs a bare echo ceiling, one table.
 
 Run from anywhere as `.venv/bin/python bench/serving.py` (the project venv); `--help` lists the knobs. It installs
-the competitors into .venvs/ when missing, starts each server in turn on 127.0.0.1, checks once with a real
-client that it answers the identity of the request, times every transport x payload x concurrency cell with
-wrk (REST) or h2load (gRPC), checks the answers again, and prints one Markdown table that is also written to
-bench/results/serving.md (raw numbers in serving.json next to it). Exit status 1 if any server or cell failed.
+the competitors into .venvs/ when missing, starts the servers on 127.0.0.1, checks once with a real client that
+each answers the identity of the request, times every transport x payload x concurrency cell with wrk (REST) or
+h2load (gRPC), the servers taking turns, checks the answers again, and prints one Markdown table that is also
+written to bench/results/serving.md (raw numbers in serving.json next to it). Exit status 1 if anything failed.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -75,8 +76,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
     try:
         with tempfile.TemporaryDirectory(prefix="seldon-s2i-bench-") as scratch:
-            for spec in specs:
-                benchmark_server(spec, payloads, args, Path(scratch), report)
+            contenders = start_contenders(specs, payloads, args, Path(scratch), report)
+            try:
+                benchmark(contenders, payloads, args, report)
+            finally:
+                for contender in contenders:
+                    contender.server.stop()
     except KeyboardInterrupt:
         print("serving.py: interrupted; servers stopped, nothing written", file=sys.stderr)
         return 130
@@ -144,49 +149,122 @@ def raise_priority(niceness: int) -> str:
     return f"niceness {niceness} for servers and load generators"
 
 
-def benchmark_server(
-    spec: ServerSpec, payloads: list[Payload], args: argparse.Namespace, scratch: Path, report: serving_report.Report
+def benchmark(
+    contenders: list[Contender], payloads: list[Payload], args: argparse.Namespace, report: serving_report.Report
 ) -> None:
-    if (why := spec.missing()) is not None:
-        report.server_failed(spec, f"not run: {why}")
-        print(f"--> {spec.label}: not run: {why}", file=sys.stderr)
+    if not contenders:
         return
-    workdir = scratch / spec.key
-    workdir.mkdir()
-    print(f"--> {spec.label}: starting", file=sys.stderr, flush=True)
-    try:
-        server = serving_servers.start(spec, workdir, args.ours_args if spec.key == "ours" else ())
-    except ServerError as error:
-        report.server_failed(spec, f"did not start: {error}")
-        print(f"--> {spec.label}: did not start: {error}", file=sys.stderr)
-        return
-    try:
-        bodies = {payload.key: write_bodies(spec, payload, workdir) for payload in payloads}
-        try:
-            for payload in payloads:
-                bodies[payload.key] = validate(server, payload, bodies[payload.key], args.transports, first=True)
-        except ValidationError as error:
-            report.server_failed(spec, f"wrong answer before timing: {error}")
-            print(f"--> {spec.label}: wrong answer: {error}", file=sys.stderr)
-            return
-        report.versions[spec.key] = serving_report.server_version(spec.key)
-        for transport in args.transports:
-            for payload in payloads:
-                for concurrency in args.concurrency:
-                    cell = (spec.key, transport, payload.key, concurrency)
-                    report.cells[cell] = time_cell(server, transport, bodies[payload.key], concurrency, args, workdir)
+    for transport in args.transports:
+        for payload in payloads:
+            for concurrency in args.concurrency:
+                results = time_cell(contenders, transport, payload, concurrency, args)
+                for key, result in results.items():
+                    report.cells[(key, transport, payload.key, concurrency)] = result
                     print(
-                        f"    {transport} {payload.key} c={concurrency}: {serving_report.brief(report.cells[cell])}",
+                        f"    {key} {transport} {payload.key} c={concurrency}: {serving_report.brief(result)}",
                         file=sys.stderr,
                         flush=True,
                     )
+    for contender in contenders:
         try:
             for payload in payloads:
-                validate(server, payload, bodies[payload.key], args.transports, first=False)
+                validate(contender.server, payload, contender.bodies[payload.key], args.transports, first=False)
         except ValidationError as error:
-            report.server_failed(spec, f"wrong answer after timing: {error}")
-    finally:
-        server.stop()
+            report.server_failed(contender.spec, f"wrong answer after timing: {error}")
+
+
+@dataclass
+class Contender:
+    """A started server that answered correctly, with the bodies it gets."""
+
+    spec: ServerSpec
+    server: RunningServer
+    bodies: dict[str, Bodies]
+
+
+def start_contenders(
+    specs: list[ServerSpec],
+    payloads: list[Payload],
+    args: argparse.Namespace,
+    scratch: Path,
+    report: serving_report.Report,
+) -> list[Contender]:
+    """Start every server and check its answers; the ones that fail are reported and left out."""
+    contenders = []
+    for spec in specs:
+        if (why := spec.missing()) is not None:
+            report.server_failed(spec, f"not run: {why}")
+            print(f"--> {spec.label}: not run: {why}", file=sys.stderr)
+            continue
+        workdir = scratch / spec.key
+        workdir.mkdir()
+        print(f"--> {spec.label}: starting", file=sys.stderr, flush=True)
+        try:
+            server = serving_servers.start(spec, workdir, args.ours_args if spec.key == "ours" else ())
+        except ServerError as error:
+            report.server_failed(spec, f"did not start: {error}")
+            print(f"--> {spec.label}: did not start: {error}", file=sys.stderr)
+            continue
+        try:
+            bodies = {}
+            for payload in payloads:
+                written = write_bodies(spec, payload, workdir)
+                bodies[payload.key] = validate(server, payload, written, args.transports, first=True)
+        except ValidationError as error:
+            server.stop()
+            report.server_failed(spec, f"wrong answer before timing: {error}")
+            print(f"--> {spec.label}: wrong answer: {error}", file=sys.stderr)
+            continue
+        report.versions[spec.key] = serving_report.server_version(spec.key)
+        contenders.append(Contender(spec, server, bodies))
+    return contenders
+
+
+def time_cell(
+    contenders: list[Contender], transport: str, payload: Payload, concurrency: int, args: argparse.Namespace
+) -> dict[str, LoadResult | str]:
+    """Time one cell for every server, taking turns, so that a drift of the machine's speed hits all of them.
+
+    Each server gets its warm-up in the first round (which also sets how long its runs last); every timed run
+    starts once all servers are idle; each round starts with the next server. A failure becomes the cell's text.
+    """
+    all_sessions = [session for contender in contenders for session in contender.server.session_ids]
+    seconds: dict[str, int] = {}
+    runs: dict[str, list[LoadResult]] = {contender.spec.key: [] for contender in contenders}
+    failures: dict[str, str] = {}
+    for round_index in range(args.repeat):
+        shift = round_index % len(contenders)
+        for contender in contenders[shift:] + contenders[:shift]:
+            key = contender.spec.key
+            if key in failures:
+                continue
+            try:
+                if round_index == 0:
+                    seconds[key] = args.seconds
+                    if args.warmup > 0:
+                        warmup = _load(contender, transport, payload, concurrency, args.warmup)
+                        seconds[key] = steady_state_seconds(warmup, concurrency, args.seconds)
+                # Requests a previous run left in flight are still being served: let every server finish them.
+                serving_load.wait_until_idle(all_sessions)
+                run = functools.partial(_load, contender, transport, payload, concurrency, seconds[key])
+                runs[key].append(serving_load.measure_cpu(contender.server.session_ids, run))
+            except LoadToolError as error:
+                failures[key] = f"failed: {error}"
+            if (why := contender.server.exited()) is not None:
+                failures[key] = f"server {why.splitlines()[0]}"
+    # The median run by throughput, with its own latencies, so every number in a row comes from one run.
+    return {
+        key: failures.get(key) or sorted(results, key=lambda result: result.requests_per_second)[len(results) // 2]
+        for key, results in runs.items()
+    }
+
+
+def _load(contender: Contender, transport: str, payload: Payload, concurrency: int, seconds: int) -> LoadResult:
+    server, bodies = contender.server, contender.bodies[payload.key]
+    if transport == "rest":
+        return serving_load.run_rest(server.rest_url(), bodies.rest, bodies.rest_content_type, concurrency, seconds)
+    log = bodies.grpc.with_suffix(".h2load.log")
+    return serving_load.run_grpc(server.grpc_url(), bodies.grpc, concurrency, seconds, bodies.grpc_answer_bytes, log)
 
 
 def write_bodies(spec: ServerSpec, payload: Payload, workdir: Path) -> Bodies:
@@ -242,36 +320,6 @@ def _post(server: RunningServer, bodies: Bodies, retry_seconds: float) -> bytes:
         if time.monotonic() > deadline or server.exited():
             raise ValidationError(f"REST: {problem}")
         time.sleep(0.5)
-
-
-def time_cell(
-    server: RunningServer, transport: str, bodies: Bodies, concurrency: int, args: argparse.Namespace, workdir: Path
-) -> LoadResult | str:
-    """Warm up, then time one cell; a failure becomes the cell's text."""
-
-    def run(seconds: int) -> LoadResult:
-        if transport == "rest":
-            return serving_load.run_rest(server.rest_url(), bodies.rest, bodies.rest_content_type, concurrency, seconds)
-        log = workdir / "h2load.log"
-        return serving_load.run_grpc(
-            server.grpc_url(), bodies.grpc, concurrency, seconds, bodies.grpc_answer_bytes, log
-        )
-
-    try:
-        seconds = args.seconds
-        if args.warmup > 0:
-            seconds = steady_state_seconds(run(args.warmup), concurrency, args.seconds)
-        results = []
-        for _ in range(args.repeat):
-            # Requests the previous run left in flight are still being served: let the server finish them first.
-            serving_load.wait_until_idle(server.session_ids)
-            results.append(serving_load.measure_cpu(server.session_ids, lambda: run(seconds)))
-    except LoadToolError as error:
-        return f"failed: {error}"
-    if (why := server.exited()) is not None:
-        return f"server {why.splitlines()[0]}"
-    # The median run by throughput, with its own latencies, so every number in a row comes from one run.
-    return sorted(results, key=lambda result: result.requests_per_second)[len(results) // 2]
 
 
 def steady_state_seconds(warmup: LoadResult, concurrency: int, minimum: int) -> int:

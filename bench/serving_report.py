@@ -87,9 +87,11 @@ class Report:
             f"{os.cpu_count()} CPUs ({_cpu_model()}), Linux {platform.release()}, Python {platform.python_version()}"
         )
         lines = [
-            f"Machine: {machine}. Everything on 127.0.0.1, one server at a time, {self.priority}; total wall "
-            f"time {self.wall_seconds / 60:.1f} min.",
-            f"Each cell: {self.warmup:g} s warm-up (discarded), a wait until the server is idle, then {self._timed()}, "
+            f"Machine: {machine}. Everything on 127.0.0.1, {self.priority}; total wall time "
+            f"{self.wall_seconds / 60:.1f} min. All servers are started first and wait idle (under 1 % of a core) "
+            "while the others are timed; for each cell they take turns, so a drift in the machine's speed over the "
+            "run does not favour any of them.",
+            f"Each cell: {self.warmup:g} s warm-up (discarded), a wait until every server is idle, then {self._timed()}, "
             "closed loop with `c` "
             "connections each keeping one request in flight. REST: `wrk -t1` (latency histogram). gRPC: `h2load -t1 "
             "-m1` (p50/p99 from its per-request log). Tools: "
@@ -136,7 +138,10 @@ class Report:
     def _timed(self) -> str:
         if self.repeat == 1:
             return f"{self.seconds:g} s timed"
-        return f"{self.repeat} timed runs of {self.seconds:g} s (the row shows the run with the median req/s)"
+        return (
+            f"{self.repeat} timed runs of {self.seconds:g} s, one per round of turns (the row shows the run with "
+            "the median req/s)"
+        )
 
     def _table(self) -> list[str]:
         header = (
