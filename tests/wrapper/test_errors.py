@@ -164,3 +164,13 @@ def test_validate_accepts_every_example() -> None:
         result = run_cli(name, "--service-type", service_type, "--validate", cwd=EXAMPLES / folder)
         assert result.returncode == 0, result.stderr
         assert f"can serve as {service_type}" in result.stdout
+
+
+def test_model_error_handler_blueprint_shapes_custom_errors(log_dir: Path) -> None:
+    with running("CustomErrors", COMPONENTS, log_dir) as service:
+        custom = requests.post(f"{service.url}/predict", json={"strData": "sold-out"}, timeout=5)
+        assert custom.status_code == 409
+        assert custom.json() == {"error": "widget is out of stock", "item": "widget"}
+        other = requests.post(f"{service.url}/predict", json={"strData": "other"}, timeout=5)
+        assert other.status_code == 500 and error_of(other)["info"] == "not a custom error"
+        assert requests.post(f"{service.url}/predict", json={"strData": "ok"}, timeout=5).json()["strData"] == "ok"

@@ -12,7 +12,7 @@ from pathlib import Path
 import grpc
 import pytest
 import requests
-from microservice_process import start
+from microservice_process import free_port, start
 from seldon_s2i.protos import prediction_pb2 as pb
 from seldon_s2i.protos import prediction_pb2_grpc as pb_grpc
 
@@ -119,3 +119,23 @@ def test_a_taken_port_is_a_clear_failure(log_dir: Path, flag: str) -> None:
             assert "Traceback" not in service.log()
         finally:
             service.stop()
+
+
+def test_custom_service_runs_beside_the_servers_and_stops_with_them(log_dir: Path) -> None:
+    side_port = free_port()
+    service = start("WithSideService", COMPONENTS, log_dir, env={"SIDE_PORT": str(side_port)})
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                answer = requests.get(f"http://127.0.0.1:{side_port}/", timeout=2)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, service.log()
+                time.sleep(0.2)
+        assert answer.text == "side service of WithSideService"
+        assert requests.post(f"{service.url}/predict", json={"strData": "x"}, timeout=5).json()["strData"] == "x"
+    finally:
+        assert service.stop() == 0
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"http://127.0.0.1:{side_port}/", timeout=2)

@@ -89,6 +89,12 @@ def run(settings: Settings) -> int:
     children.append(context.Process(target=workers.rest_server, args=(user, settings), name="rest"))
     for child in children:
         child.start()
+    # Seldon's one hook for extra endpoints: custom_service() runs in a process of its own, beside the servers.
+    helpers: list[BaseProcess] = []
+    custom_service = contract.implemented(user, "custom_service")
+    if custom_service is not None:
+        helpers.append(context.Process(target=workers.custom_service, args=(custom_service,), name="custom_service"))
+        helpers[0].start()
 
     stopping = threading.Event()
 
@@ -125,7 +131,7 @@ def run(settings: Settings) -> int:
             break
     if failed is not None and not stopping.is_set():
         log.error("%s server exited with status %s; stopping", failed.name, failed.exitcode)
-    _stop_children(children, settings.graceful_timeout)
+    _stop_children([*children, *helpers], settings.graceful_timeout)
     metrics_server.shutdown()
     if settings.pidfile:
         with contextlib.suppress(OSError):

@@ -63,6 +63,17 @@ def grpc_worker(user: Any, settings: Settings) -> None:
     server.stop(settings.graceful_timeout).wait()
 
 
+def custom_service(run: Any) -> None:
+    """The component's own extra service (Seldon's ``custom_service()``); its failure does not stop the model."""
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        run()
+    except Exception:
+        log.exception("custom_service() failed; the model keeps serving")
+
+
 def rest_server(user: Any, settings: Settings) -> None:
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)

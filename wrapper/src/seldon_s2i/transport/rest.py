@@ -8,7 +8,7 @@ from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
-from flask import Flask, Request, Response, request
+from flask import Blueprint, Flask, Request, Response, request
 from google.protobuf import json_format
 from google.protobuf.message import Message as ProtoMessage
 from werkzeug.exceptions import HTTPException
@@ -84,6 +84,11 @@ def create_app(service: SeldonService, *, max_request_bytes: int, payload_passth
     app.config["MAX_CONTENT_LENGTH"] = max_request_bytes
     app.config["MAX_FORM_MEMORY_SIZE"] = max_request_bytes
     recorder = service.recorder
+    # Seldon's hook for custom error answers: a Flask Blueprint as the class attribute model_error_handler.
+    blueprint = getattr(service.component.user, "model_error_handler", None)
+    if isinstance(blueprint, Blueprint):
+        app.register_blueprint(blueprint)
+    user_handled = tuple(app.error_handler_spec.get(None, {}).get(None, {}))
 
     def endpoint(
         name: str, operation: Callable[[Inbound], Message | Raw], predict_like: bool = False
@@ -101,7 +106,10 @@ def create_app(service: SeldonService, *, max_request_bytes: int, payload_passth
                 else:
                     answer = _json_response(json_codec.encode_message(outcome))
             except Exception as error:  # reported to the caller as Seldon error JSON
-                answer = _error_response(error)
+                if user_handled and isinstance(error, user_handled):
+                    answer = app.make_response(app.handle_user_exception(error))
+                else:
+                    answer = _error_response(error)
             done(answer.status_code)
             return answer
 
