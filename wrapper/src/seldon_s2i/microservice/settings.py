@@ -74,6 +74,22 @@ def _int_env(environ: Mapping[str, str], name: str, default: int) -> int:
         raise SystemExit(f"seldon-microservice: error: environment variable {name}={value!r} is not an integer") from None
 
 
+# Integer flags whose default comes from an environment variable, as in seldon-core-microservice.
+_INTEGER_FLAGS: tuple[tuple[str, str, int, str], ...] = (
+    ("--http-port", "PREDICTIVE_UNIT_HTTP_SERVICE_PORT", 9000, "REST port"),
+    ("--grpc-port", "PREDICTIVE_UNIT_GRPC_SERVICE_PORT", 5000, "gRPC port"),
+    ("--metrics-port", "PREDICTIVE_UNIT_METRICS_SERVICE_PORT", 6000, "Prometheus port, serving /prometheus and /metrics"),
+    ("--workers", "GUNICORN_WORKERS", 1, "REST worker processes, each calling load()"),
+    ("--threads", "GUNICORN_THREADS", 1, "threads running user code per REST worker"),
+    ("--single-threaded", "FLASK_SINGLE_THREADED", 0, "1 forces one thread per REST worker"),
+    ("--grpc-workers", "GRPC_WORKERS", 1, "gRPC worker processes sharing the port (SO_REUSEPORT); 0 disables gRPC"),
+    ("--grpc-threads", "GRPC_THREADS", 1, "threads per gRPC worker"),
+    ("--max-requests", "GUNICORN_MAX_REQUESTS", 0, "gunicorn recycling, not applicable to this server; accepted"),
+    ("--max-requests-jitter", "GUNICORN_MAX_REQUESTS_JITTER", 0, "accepted for compatibility"),
+    ("--keepalive", "GUNICORN_KEEPALIVE", 2, "accepted for compatibility; HTTP keep-alive is always on"),
+)
+
+
 def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
     env = environ
     parser = argparse.ArgumentParser(
@@ -116,29 +132,8 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
                         help="OpenTracing is not supported; accepted for compatibility [TRACING]")
     parser.add_argument("--host", default=env.get("SELDON_HOST", "0.0.0.0"),
                         help="address to bind all servers to (added by seldon-s2i) [SELDON_HOST]")
-    parser.add_argument("--http-port", type=int, default=_int_env(env, "PREDICTIVE_UNIT_HTTP_SERVICE_PORT", 9000),
-                        help="REST port [PREDICTIVE_UNIT_HTTP_SERVICE_PORT]")
-    parser.add_argument("--grpc-port", type=int, default=_int_env(env, "PREDICTIVE_UNIT_GRPC_SERVICE_PORT", 5000),
-                        help="gRPC port [PREDICTIVE_UNIT_GRPC_SERVICE_PORT]")
-    parser.add_argument("--metrics-port", type=int,
-                        default=_int_env(env, "PREDICTIVE_UNIT_METRICS_SERVICE_PORT", 6000),
-                        help="Prometheus port, serving /prometheus and /metrics [PREDICTIVE_UNIT_METRICS_SERVICE_PORT]")
-    parser.add_argument("--workers", type=int, default=_int_env(env, "GUNICORN_WORKERS", 1),
-                        help="REST worker processes, each calling load() [GUNICORN_WORKERS]")
-    parser.add_argument("--threads", type=int, default=_int_env(env, "GUNICORN_THREADS", 1),
-                        help="threads running user code per REST worker [GUNICORN_THREADS]")
-    parser.add_argument("--single-threaded", type=int, default=_int_env(env, "FLASK_SINGLE_THREADED", 0),
-                        help="1 forces one thread per REST worker [FLASK_SINGLE_THREADED]")
-    parser.add_argument("--grpc-workers", type=int, default=_int_env(env, "GRPC_WORKERS", 1),
-                        help="gRPC worker processes sharing the port (SO_REUSEPORT); 0 disables gRPC [GRPC_WORKERS]")
-    parser.add_argument("--grpc-threads", type=int, default=_int_env(env, "GRPC_THREADS", 1),
-                        help="threads per gRPC worker [GRPC_THREADS]")
-    parser.add_argument("--max-requests", type=int, default=_int_env(env, "GUNICORN_MAX_REQUESTS", 0),
-                        help="gunicorn recycling, not applicable to this server; accepted [GUNICORN_MAX_REQUESTS]")
-    parser.add_argument("--max-requests-jitter", type=int, default=_int_env(env, "GUNICORN_MAX_REQUESTS_JITTER", 0),
-                        help="accepted for compatibility [GUNICORN_MAX_REQUESTS_JITTER]")
-    parser.add_argument("--keepalive", type=int, default=_int_env(env, "GUNICORN_KEEPALIVE", 2),
-                        help="accepted for compatibility; HTTP keep-alive is always on [GUNICORN_KEEPALIVE]")
+    for flag, variable, default, meaning in _INTEGER_FLAGS:
+        parser.add_argument(flag, type=int, default=_int_env(env, variable, default), help=f"{meaning} [{variable}]")
     parser.add_argument("--access-log", action="store_true", default=env_bool(env, "GUNICORN_ACCESS_LOG"),
                         help="log every REST request [GUNICORN_ACCESS_LOG]")
     parser.add_argument("--pidfile", default=None, help="write the supervisor's process id to this file")
