@@ -49,6 +49,7 @@ class MetricsRecorder:
         self._metrics: dict[tuple[str, str, tuple[str, ...]], Any] = {}
         self._lock = threading.Lock()
         self._request_children: dict[tuple[str, str, int | str], Any] = {}
+        self._children: dict[tuple[str, str, tuple[tuple[str, str], ...]], Any] = {}
         self._requests = Histogram(
             REQUESTS_HISTOGRAM,
             "Time the microservice took to answer, by method, transport and status code",
@@ -79,7 +80,11 @@ class MetricsRecorder:
             tags = {str(k): str(v) for k, v in (item.get("tags") or {}).items()}
             labels = {**tags, **self.labels, "method": method}
             kind = item.get("type", "COUNTER")
-            metric = self._metric(kind, item["key"], tuple(sorted(labels))).labels(**labels)
+            identity = (kind, item["key"], tuple(sorted(labels.items())))
+            metric = self._children.get(identity)
+            if metric is None:  # labels() is costly on the hot path: keep each labelled child
+                metric = self._metric(kind, item["key"], tuple(sorted(labels))).labels(**labels)
+                self._children[identity] = metric
             value = float(item["value"])
             if kind == "COUNTER":
                 metric.inc(value)
