@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from model_images import SELDON_S2I, copy_example, git, s2i_build
-from seldon_s2i.build.ignore import apply_ignore_file
+from seldon_s2i.imagebuild.ignore import apply_ignore_file
 
 BUILDER = "localhost/seldon-s2i/not-needed-for-as-dockerfile:1"
 

@@ -2,5 +2,5 @@
 
 ``templates`` renders a ``template.openshift.io/v1`` Template the way ``oc process``
 does, ``expressions`` generates parameter values (``generate: expression``), and
-``template_command`` exposes both as ``seldon-s2i template process``.
+``seldon_s2i.cli.template`` exposes both as ``seldon-s2i template process``.
 """

@@ -1,6 +1,6 @@
 """Render an OpenShift Template (``template.openshift.io/v1``) the way ``oc process`` does.
 
-Called by ``seldon_s2i.openshift.template_command`` and by the manifest tests. The
+Called by ``seldon_s2i.cli.template`` and by the manifest tests. The
 rules follow OpenShift's template processor:
 
 1. Supplied values win; a parameter left empty with ``generate: expression`` gets a

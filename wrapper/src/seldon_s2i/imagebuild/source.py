@@ -5,7 +5,7 @@ A source is a local folder (copied as it is, uncommitted changes included, like
 checked out). ``stage_sources`` copies the ``--context-dir`` part into the build
 context and applies ``.s2iignore``; ``read_environment_file`` and
 ``parse_assignments`` read ``.s2i/environment`` and ``-e NAME=VALUE`` settings.
-Called by ``seldon_s2i.build.command``.
+Called by ``seldon_s2i.imagebuild.command``.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from seldon_s2i.build.ignore import apply_ignore_file
-from seldon_s2i.cli import CommandError
+from seldon_s2i.cli.errors import CommandError
+from seldon_s2i.imagebuild.ignore import apply_ignore_file
 
 # URL schemes git understands, and scp-like "user@host:path".
 GIT_URL = re.compile(r"^(?:(?:git|ssh|http|https|file|git\+ssh)://|[\w.-]+@[\w.-]+:)", re.IGNORECASE)

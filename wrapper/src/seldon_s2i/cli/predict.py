@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from seldon_s2i.cli import CommandError
+from seldon_s2i.cli.errors import CommandError
 from seldon_s2i.client import OPERATIONS, ClientError, call_grpc, call_rest
 
 

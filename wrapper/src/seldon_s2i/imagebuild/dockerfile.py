@@ -9,7 +9,7 @@ exec form, so that the run script is PID 1 and receives the container's
 signals. One addition: when the previous output image was built from the same
 builder with the same dependency files and settings, an incremental build starts
 ``FROM`` it, so the dependencies' layer is shared instead of saved, restored and
-committed again (``extend_image``). Called by ``seldon_s2i.build.command``.
+committed again (``extend_image``). Called by ``seldon_s2i.imagebuild.command``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from seldon_s2i.build.source import SourceInfo
+from seldon_s2i.imagebuild.source import SourceInfo
 
 UPLOAD_SOURCES = "upload/src"
 UPLOAD_SCRIPTS = "upload/scripts"

@@ -11,9 +11,9 @@ Two rules, applied by the builder's ``assemble`` script:
   cannot run with fails at build time, with pip naming the conflict, instead
   of failing in production.
 
-``python -m seldon_s2i.build.requirements requirements.txt`` prints the file to
+``python -m seldon_s2i.imagebuild.requirements requirements.txt`` prints the file to
 install from (a filtered copy beside it when something was left out; a note on
-stderr says what); ``python -m seldon_s2i.build.requirements --runtime-constraints``
+stderr says what); ``python -m seldon_s2i.imagebuild.requirements --runtime-constraints``
 prints the constraints.
 """
 
@@ -56,7 +56,7 @@ def main(argv: list[str]) -> int:
         print("\n".join(runtime_constraints()))
         return 0
     if len(argv) != 1:
-        print("usage: python -m seldon_s2i.build.requirements (REQUIREMENTS_FILE | --runtime-constraints)", file=sys.stderr)
+        print("usage: python -m seldon_s2i.imagebuild.requirements (REQUIREMENTS_FILE | --runtime-constraints)", file=sys.stderr)
         return 2
     source = Path(argv[0])
     kept, dropped = split_provided(source.read_text(encoding="utf-8").splitlines())

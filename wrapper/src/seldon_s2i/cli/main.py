@@ -1,28 +1,16 @@
-"""The ``seldon-s2i`` command: local build, template rendering and other tools.
-
-Each subcommand lives in its own module, which exposes ``register(subparsers)``
-adding a parser whose ``handler`` default takes the parsed arguments and
-returns the exit code.
-"""
+"""``seldon-s2i``: the parser of every subcommand and the one place errors become exit codes."""
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
 
-# Modules that contribute subcommands, in the order --help lists them.
-SUBCOMMAND_MODULES: tuple[str, ...] = (
-    "seldon_s2i.build",
-    "seldon_s2i.predict_command",
-    "seldon_s2i.openshift.template_command",
-)
+from seldon_s2i.cli import build, predict, template
+from seldon_s2i.cli.errors import CommandError
 
-
-class CommandError(Exception):
-    """A failure to report to the user as one clear line, with exit status 2 (no traceback)."""
-
+# Subcommand modules, in the order --help lists them.
+SUBCOMMANDS = (build, predict, template)
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -30,8 +18,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Build, render and run seldon-s2i components locally.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in SUBCOMMAND_MODULES:
-        importlib.import_module(name).register(subparsers)
+    for module in SUBCOMMANDS:
+        module.register(subparsers)
     return parser
 
 

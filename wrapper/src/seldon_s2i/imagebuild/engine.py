@@ -3,7 +3,7 @@
 ``build_image`` runs the build, shows its progress as it goes, and on failure
 raises ``BuildFailed`` naming the failing step with that step's output.
 ``image_config`` reads an image's labels and user, ``image_exists`` checks for a
-previous output image. Called by ``seldon_s2i.build.command``.
+previous output image. Called by ``seldon_s2i.imagebuild.command``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from seldon_s2i.cli import CommandError
+from seldon_s2i.cli.errors import CommandError
 
 ENGINES = ("buildah", "podman")
 

@@ -1,7 +1,7 @@
 """Apply a source folder's ``.s2iignore``, as source-to-image does before a build.
 
 Used by ``seldon-s2i build`` when it stages the sources, and by the builder's
-``assemble`` script (``python -m seldon_s2i.build.ignore DIR``) so that sources
+``assemble`` script (``python -m seldon_s2i.imagebuild.ignore DIR``) so that sources
 that reached ``/tmp/src`` some other way are filtered the same.
 
 The rules are s2i's (``pkg/ignore``): one glob per line relative to the source
@@ -64,7 +64,7 @@ def apply_ignore_file(source: Path) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
     if len(arguments) != 1:
-        print("usage: python -m seldon_s2i.build.ignore SOURCE_DIR", file=sys.stderr)
+        print("usage: python -m seldon_s2i.imagebuild.ignore SOURCE_DIR", file=sys.stderr)
         return 2
     source = Path(arguments[0])
     for path in apply_ignore_file(source):

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from seldon_s2i.cli import CommandError
+from seldon_s2i.cli.errors import CommandError
 from seldon_s2i.openshift import seldondeployment, templates
 
 

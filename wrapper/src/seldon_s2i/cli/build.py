@@ -2,7 +2,7 @@
 
 It fetches the sources (folder or git URL), writes the build context that
 ``s2i build --as-dockerfile`` (OpenShift 4's Source strategy) would write, and
-builds it with buildah or podman. Registered by ``seldon_s2i.build.register``.
+builds it with buildah or podman. Registered by ``seldon_s2i.cli.main``.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-from seldon_s2i.build import dockerfile, engine, source
-from seldon_s2i.cli import CommandError
+from seldon_s2i.cli.errors import CommandError
+from seldon_s2i.imagebuild import dockerfile, engine, source
 
 SCRIPTS_URL_LABELS = ("io.openshift.s2i.scripts-url", "io.s2i.scripts-url")
 DESTINATION_LABELS = ("io.openshift.s2i.destination", "io.s2i.destination")
@@ -224,3 +225,16 @@ def handle(args: argparse.Namespace) -> int:
     _progress(f"Built {args.output_image} in {time.monotonic() - started:.1f} s")
     print(args.output_image)
     return 0
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    parser = subparsers.add_parser(
+        "build",
+        help="build a model image from a source folder or git URL with an s2i builder (no s2i or daemon needed)",
+        description=(
+            "Build SOURCE (a folder, or a git URL with --ref) with the s2i builder BUILDER_IMAGE into OUTPUT_IMAGE, "
+            "writing the Dockerfile OpenShift 4's Source strategy would write and building it with buildah or podman."
+        ),
+    )
+    add_arguments(parser)
+    parser.set_defaults(handler=handle)
