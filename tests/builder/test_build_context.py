@@ -2,7 +2,8 @@
 
 Checks: the Dockerfile has OpenShift 4's Source-build shape (FROM builder, labels,
 ENV from .s2i/environment then -e, COPY --chown=1001:0, USER 1001, RUN assemble,
-CMD run); values cannot break out of their quotes; .s2iignore leaves files out;
+CMD run); injected files are copied after the sources and removed after assemble
+unless kept (ConfigMaps); values cannot break out of their quotes; .s2iignore leaves files out;
 a source's .s2i/bin scripts replace the builder's; incremental builds add the
 `cached` stage; every kind of bad input ends in one clear line, exit status 2,
 no traceback and nothing written.
@@ -32,7 +33,8 @@ def test_dockerfile_has_the_openshift_source_build_shape(tmp_path: Path) -> None
 
     lines = dockerfile.splitlines()
     instructions = [line.split()[0] for line in lines if line and not line.startswith(("#", " "))]
-    assert instructions == ["FROM", "LABEL", "ENV", "USER", "COPY", "USER", "RUN", "CMD"]
+    # s2i 1.6.3's order: no USER root, the COPY --chown runs as the builder's user.
+    assert instructions == ["FROM", "LABEL", "ENV", "COPY", "USER", "RUN", "CMD"]
     assert f"FROM {BUILDER}" in lines
     assert '"io.openshift.s2i.build.image"="localhost/seldon-s2i/not-needed-for-as-dockerfile:1"' in dockerfile
     assert '"io.k8s.display-name"="example/model:1"' in dockerfile
@@ -172,3 +174,50 @@ def test_bad_input_gets_one_clear_line(tmp_path: Path, case: str) -> None:
     assert expected in last
     assert not (tmp_path / "out" / "Dockerfile").exists()
     assert (tmp_path / "occupied" / "precious.txt").read_text() == "keep me"
+
+
+def test_injected_files_are_copied_after_the_sources_and_removed_after_assemble(tmp_path: Path) -> None:
+    source = copy_example("model", tmp_path)
+    secret, config_map = tmp_path / "secret", tmp_path / "config"
+    (secret / "nested").mkdir(parents=True)
+    (secret / "pip.conf").write_text("[global]\n")
+    (secret / "nested" / "token").write_text("t")
+    config_map.mkdir()
+    (config_map / "settings.ini").write_text("x")
+    dockerfile = write_context(
+        source, tmp_path / "context", "-i", f"{secret}:.pip-secret", "--config-map", f"{config_map}:/etc/model"
+    )
+    lines = dockerfile.splitlines()
+    copies = [line for line in lines if line.startswith("COPY")]
+    assert copies == [
+        "COPY --chown=1001:0 upload/src /tmp/src",
+        # The builder is not present here, so a relative DEST is under s2i images' working directory.
+        "COPY --chown=1001:0 upload/injections/0 /opt/app-root/src/.pip-secret",
+        "COPY --chown=1001:0 upload/injections/1 /etc/model",
+    ]
+    assemble = lines.index("RUN /usr/libexec/s2i/assemble")
+    assert lines[assemble + 1] == (
+        'RUN rm "/opt/app-root/src/.pip-secret/nested/token" "/opt/app-root/src/.pip-secret/pip.conf"'
+    )
+    assert "settings.ini" not in dockerfile  # a ConfigMap stays in the image
+    injected = tmp_path / "context" / "upload" / "injections"
+    assert (injected / "0" / "pip.conf").read_text() == "[global]\n"
+    assert (injected / "1" / "settings.ini").read_text() == "x"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("no-colon", "-i/--inject expects SRC:DEST"),
+        ("{missing}:.secret", "does not exist"),
+        ("{present}:../outside", "DEST may not contain '..'"),
+    ],
+)
+def test_bad_injections_are_refused_before_anything_is_written(tmp_path: Path, value: str, expected: str) -> None:
+    source = copy_example("model", tmp_path)
+    (tmp_path / "present").write_text("x")
+    value = value.format(missing=tmp_path / "missing", present=tmp_path / "present")
+    result = s2i_build(str(source), BUILDER, "example/model:1", "--as-dockerfile", str(tmp_path / "out"), "-i", value)
+    assert result.returncode == 2
+    assert expected in result.error_line and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()

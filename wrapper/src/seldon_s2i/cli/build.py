@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from seldon_s2i.cli.errors import CommandError
-from seldon_s2i.imagebuild import dockerfile, engine, source
+from seldon_s2i.imagebuild import dockerfile, engine, injections, source
 
 SCRIPTS_URL_LABELS = ("io.openshift.s2i.scripts-url", "io.s2i.scripts-url")
 DESTINATION_LABELS = ("io.openshift.s2i.destination", "io.s2i.destination")
@@ -47,6 +47,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="file of NAME=VALUE lines, like .s2i/environment (repeatable)",
     )
     parser.add_argument("--label", action="append", default=[], metavar="NAME=VALUE", help="extra output image label")
+    parser.add_argument(
+        "-i", "--inject", action="append", default=[], metavar="SRC:DEST",
+        help="copy a file or folder into DEST for assemble and remove it afterwards, like a BuildConfig's "
+        "source secret (a relative DEST is under the builder's working directory; repeatable)",
+    )
+    parser.add_argument(
+        "--config-map", action="append", default=[], metavar="SRC:DEST",
+        help="copy a file or folder into DEST and keep it in the image, like a BuildConfig's source ConfigMap",
+    )
     parser.add_argument(
         "--incremental", action="store_true",
         help="reuse the previous output image's saved artifacts (installed dependencies)",
@@ -161,6 +170,21 @@ def _check_arguments(args: argparse.Namespace) -> None:
         raise CommandError(f"--trusted-ca {args.trusted_ca} is not a readable file")
     if args.as_dockerfile is not None:
         _check_output_folder(args.as_dockerfile)
+    for option, values in (("-i/--inject", args.inject), ("--config-map", args.config_map)):
+        for value in values:
+            injections.parse(value, option)
+
+
+def _injections(args: argparse.Namespace, build_context: Path, config: engine.ImageConfig | None) -> tuple[
+    dockerfile.Injection, ...
+]:
+    requested = [(*injections.parse(value, "-i/--inject"), False) for value in args.inject] + [
+        (*injections.parse(value, "--config-map"), True) for value in args.config_map
+    ]
+    if not requested:
+        return ()
+    working_dir = (config.workdir if config else "") or injections.DEFAULT_WORKING_DIR
+    return injections.stage(requested, build_context, working_dir)
 
 
 def _command_line_environment(args: argparse.Namespace) -> dict[str, str]:
@@ -211,6 +235,7 @@ def handle(args: argparse.Namespace) -> int:
             override_scripts=frozenset(scripts),
             incremental_from=incremental_from,
             extend_image=extend_image,
+            injections=_injections(args, build_context, config),
         )
         (build_context / "Dockerfile").write_text(dockerfile.render(plan), encoding="utf-8")
         volumes = [f"{args.trusted_ca.resolve()}:{TRUSTED_CA_PATH}:ro"] if args.trusted_ca else []

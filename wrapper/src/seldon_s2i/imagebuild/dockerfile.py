@@ -1,15 +1,16 @@
 """Write the Dockerfile that source-to-image's Dockerfile mode (and so OpenShift 4's
 Source strategy) writes for a build: a pure function of a ``BuildPlan``.
 
-Differences from s2i, each on purpose: sources and scripts are copied with
-``COPY --chown`` instead of a separate ``RUN chown -R`` (no second copy of the
-sources in the image); the previous image's artifacts are bind-mounted into
+As s2i 1.6.3 does, sources, scripts and injected files are copied with ``COPY
+--chown`` as the assemble user (no ``USER root``), and injected files that are not
+kept are removed by a ``RUN rm`` after ``assemble``. Differences from s2i, each on
+purpose: the previous image's artifacts are bind-mounted into
 the ``assemble`` step instead of copied into a layer of their own; ``CMD`` is in
 exec form, so that the run script is PID 1 and receives the container's
 signals. One addition: when the previous output image was built from the same
 builder with the same dependency files and settings, an incremental build starts
 ``FROM`` it, so the dependencies' layer is shared instead of saved, restored and
-committed again (``extend_image``). Called by ``seldon_s2i.imagebuild.command``.
+committed again (``extend_image``). Called by ``seldon_s2i.cli.build``.
 """
 
 from __future__ import annotations
@@ -22,10 +23,22 @@ from seldon_s2i.imagebuild.source import SourceInfo
 
 UPLOAD_SOURCES = "upload/src"
 UPLOAD_SCRIPTS = "upload/scripts"
+UPLOAD_INJECTIONS = "upload/injections"
 DEFAULT_SCRIPTS_DIR = "/usr/libexec/s2i"
 DEFAULT_DESTINATION = "/tmp"
 DEFAULT_ASSEMBLE_USER = "1001"
 LABEL_PREFIX = "io.openshift.s2i.build."
+
+
+@dataclass(frozen=True)
+class Injection:
+    """Files copied in before ``assemble`` (``s2i build --inject``; a BuildConfig's source secrets
+    and ConfigMaps): the context folder holding them, where they go, and whether they stay."""
+
+    context_folder: str
+    destination: str
+    files: tuple[str, ...]
+    keep: bool = False
 
 
 @dataclass(frozen=True)
@@ -43,6 +56,7 @@ class BuildPlan:
     incremental_from: str | None = None
     # A previous output image with the same dependencies, builder and settings to build on top of.
     extend_image: str | None = None
+    injections: tuple[Injection, ...] = ()
 
     def script(self, name: str) -> str:
         folder = PurePosixPath(self.destination) / "scripts" if name in self.override_scripts else self.scripts_dir
@@ -98,10 +112,11 @@ def render(plan: BuildPlan) -> str:
         lines.append(_key_values("LABEL", plan.labels))
     if plan.environment:
         lines.append(_key_values("ENV", plan.environment))
-    lines.append("USER root\n")
     if plan.override_scripts:
         lines.append(f"COPY {chown} {UPLOAD_SCRIPTS} {destination / 'scripts'}\n")
     lines.append(f"COPY {chown} {UPLOAD_SOURCES} {destination / 'src'}\n")
+    for injection in plan.injections:
+        lines.append(f"COPY {chown} {injection.context_folder} {injection.destination}\n")
     lines.append(f"USER {plan.assemble_user}\n")
     assemble = plan.script("assemble")
     if plan.incremental_from and not plan.extend_image:
@@ -113,5 +128,8 @@ def render(plan: BuildPlan) -> str:
         )
     else:
         lines.append(f"RUN {assemble}\n")
+    removed = [path for injection in plan.injections if not injection.keep for path in injection.files]
+    if removed:
+        lines.append(f"RUN rm {' '.join(_quote(path) for path in removed)}\n")
     lines.append(f"CMD {json.dumps([plan.script('run')])}\n")
     return "".join(lines)

@@ -3,7 +3,7 @@
 ``build_image`` runs the build, shows its progress as it goes, and on failure
 raises ``BuildFailed`` naming the failing step with that step's output.
 ``image_config`` reads an image's labels and user, ``image_exists`` checks for a
-previous output image. Called by ``seldon_s2i.imagebuild.command``.
+previous output image. Called by ``seldon_s2i.cli.build``.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ class ImageConfig:
     user: str = ""
     id: str = ""
     layers: int = 0
+    workdir: str = ""
 
 
 def find_engine(preferred: str | None) -> str:
@@ -78,6 +79,7 @@ def image_config(engine: str, image: str) -> ImageConfig | None:
         user=str(config.get("User") or ""),
         id=str(image_id),
         layers=len(layers or []),
+        workdir=str(config.get("WorkingDir") or ""),
     )
 
 
