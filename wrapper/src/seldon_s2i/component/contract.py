@@ -1,4 +1,11 @@
-"""What each service type needs from the user's class, checked before serving (and at build time)."""
+"""What the user's class must offer, checked before serving (and at build time).
+
+Seldon serves every endpoint whatever ``--service-type`` says, and a graph's node type (not the
+container's service type) decides which method is called; Seldon's own graph examples use one generic
+image with ``SERVICE_TYPE=MODEL`` for every node. So only a class with none of Seldon's methods is
+refused (the misspelt-``predict`` case this check exists for); a class lacking its service type's own
+method starts with a warning naming it.
+"""
 
 from __future__ import annotations
 
@@ -20,19 +27,20 @@ class ServiceType(str, Enum):
     OUTLIER_DETECTOR = "OUTLIER_DETECTOR"  # Seldon's legacy name for an input transformer that scores outliers
 
 
-# For each service type: the high-level method, its positional arguments, and the alternatives that also satisfy it.
-REQUIREMENTS: dict[ServiceType, tuple[str, int, tuple[str, ...]]] = {
-    ServiceType.MODEL: ("predict", 2, ("predict_raw", "predict_rest", "predict_grpc")),
-    ServiceType.ROUTER: ("route", 2, ("route_raw", "route_rest", "route_grpc")),
-    ServiceType.COMBINER: ("aggregate", 2, ("aggregate_raw", "aggregate_rest", "aggregate_grpc")),
-    ServiceType.TRANSFORMER: ("transform_input", 2, ("transform_input_raw", "transform_input_rest", "transform_input_grpc")),
-    ServiceType.OUTPUT_TRANSFORMER: (
-        "transform_output",
-        2,
-        ("transform_output_raw", "transform_output_rest", "transform_output_grpc"),
-    ),
-    ServiceType.OUTLIER_DETECTOR: ("transform_input", 2, ("transform_input_raw",)),
+# Seldon's high-level methods; each is also satisfied by its *_raw form and the deprecated *_rest / *_grpc ones.
+METHODS = ("predict", "transform_input", "transform_output", "route", "aggregate", "send_feedback")
+# The methods a service type calls; any one of them satisfies it (Seldon users build an output transformer as
+# SERVICE_TYPE=TRANSFORMER with only transform_output, since Seldon's CLI has no OUTPUT_TRANSFORMER).
+REQUIREMENTS: dict[ServiceType, tuple[str, ...]] = {
+    ServiceType.MODEL: ("predict",),
+    ServiceType.ROUTER: ("route",),
+    ServiceType.COMBINER: ("aggregate",),
+    ServiceType.TRANSFORMER: ("transform_input", "transform_output"),
+    ServiceType.OUTPUT_TRANSFORMER: ("transform_output",),
+    ServiceType.OUTLIER_DETECTOR: ("transform_input",),
 }
+# Positional arguments (besides self) Seldon passes to the methods a service type calls: X and feature names.
+ARITY = 2
 
 
 def implemented(target: Any, name: str) -> Callable[..., Any] | None:
@@ -44,6 +52,14 @@ def implemented(target: Any, name: str) -> Callable[..., Any] | None:
     if function is SeldonComponent.__dict__.get(name):
         return None
     return attribute
+
+
+def _variants(method: str) -> tuple[str, ...]:
+    return (f"{method}_raw", f"{method}_rest", f"{method}_grpc")
+
+
+def _serves(component_class: type, method: str) -> bool:
+    return any(implemented(component_class, name) for name in (method, *_variants(method)))
 
 
 def _accepts_positional(function: Callable[..., Any], count: int, bound: bool) -> bool:
@@ -61,21 +77,31 @@ def _accepts_positional(function: Callable[..., Any], count: int, bound: bool) -
     return len(required) <= count <= len(positional)
 
 
-def check(component_class: type, service_type: ServiceType) -> None:
-    """Raise ComponentContractError with a clear message if the class cannot serve ``service_type``."""
-    method, arity, alternatives = REQUIREMENTS[service_type]
-    if any(implemented(component_class, name) for name in alternatives):
-        return
-    function = implemented(component_class, method)
+def _wanted(methods: tuple[str, ...]) -> str:
+    return " or ".join(f"{m}(self, X, feature_names, **kwargs) or {m}_raw(self, message)" for m in methods)
+
+
+def check(component_class: type, service_type: ServiceType) -> list[str]:
+    """Warnings about ``component_class`` serving as ``service_type``; ComponentContractError if it cannot serve at all."""
     name = component_class.__name__
-    if function is None:
+    if not any(_serves(component_class, method) for method in METHODS):
         raise ComponentContractError(
-            f"class {name} cannot serve as {service_type.value}: it needs a method "
-            f"{method}(self, X, feature_names, **kwargs) or {alternatives[0]}(self, message)"
+            f"class {name} cannot serve as {service_type.value}: it has none of Seldon's methods "
+            f"({', '.join(METHODS)}, or their _raw forms); is one misspelt? It needs {_wanted(REQUIREMENTS[service_type])}"
         )
-    bound = not inspect.isfunction(function)
-    if not _accepts_positional(function, arity, bound):
-        raise ComponentContractError(
-            f"{name}.{method} must accept {arity} positional arguments (X, feature_names) besides self; "
-            f"its signature is {method}{inspect.signature(function)}"
-        )
+    wanted = REQUIREMENTS[service_type]
+    for method in wanted:
+        function = implemented(component_class, method)
+        if function is None or any(implemented(component_class, v) for v in _variants(method)):
+            continue  # a *_raw (or deprecated) form is called instead of the high-level method
+        if not _accepts_positional(function, ARITY, bound=not inspect.isfunction(function)):
+            raise ComponentContractError(
+                f"{name}.{method} must accept {ARITY} positional arguments besides self; "
+                f"its signature is {method}{inspect.signature(function)}"
+            )
+    if any(_serves(component_class, method) for method in wanted):
+        return []
+    return [
+        f"class {name} is declared {service_type.value} but has no {_wanted(wanted)}: those calls get Seldon's "
+        f"fallback answer; it still serves the methods it has (a graph's node type decides which are called)"
+    ]

@@ -41,7 +41,8 @@ def _fail(message: str, status: int = 2) -> int:
 
 def _checked_class(settings: Settings) -> tuple[type, dict[str, Any]]:
     component_class = import_class(settings.interface_name)
-    contract.check(component_class, settings.service_type)
+    for warning in contract.check(component_class, settings.service_type):
+        print(f"seldon-microservice: warning: {warning}", file=sys.stderr)
     return component_class, parse_parameters(settings.parameters)
 
 
