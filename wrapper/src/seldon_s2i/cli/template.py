@@ -5,7 +5,7 @@ Registered by ``seldon_s2i.cli``; the rendering itself is
 default, like ``oc process``) on stdout, and the template's message, which holds
 the webhook URLs and generated secrets, on stderr so a pipe into ``oc apply -f -``
 or ``kubectl apply -f -`` stays clean. A rendered SeldonDeployment that breaks
-Seldon's graph rules (``seldon_s2i.openshift.seldondeployment``) is an error.
+Seldon's graph rules (``seldon_graph.problems``) is an error.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import seldon_graph
 import yaml
 
 from seldon_s2i.cli.errors import CommandError
-from seldon_s2i.openshift import seldondeployment, templates
+from seldon_s2i.openshift import templates
 
 
 def parse_assignment(text: str, what: str) -> tuple[str, str]:
@@ -91,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         f"SeldonDeployment {item.get('metadata', {}).get('name', '?')}: {problem}"
         for item in result.objects
         if item.get("kind") == "SeldonDeployment"
-        for problem in seldondeployment.problems(item)
+        for problem in seldon_graph.problems(item)
     ]
     if broken:
         raise CommandError(f"{args.template}: the rendered graph would not run: {'; '.join(broken)}")

@@ -8,11 +8,9 @@ import sys
 from typing import Any
 
 import orjson
+from seldon_graph import PARAMETER_TYPES, ParameterError, typed_value
 
 from seldon_s2i.errors import BAD_PARAMETER, ComponentContractError, SeldonMicroserviceException
-
-_TRUE = {"y", "yes", "t", "true", "on", "1"}
-_FALSE = {"n", "no", "f", "false", "off", "0"}
 
 
 def import_class(interface_name: str, search_dir: str | None = None) -> type:
@@ -70,27 +68,16 @@ def parse_parameters(raw: str | list[Any] | None) -> dict[str, Any]:
 
 
 def _typed(name: str, value: Any, kind: str) -> Any:
-    try:
-        if kind == "INT":
-            return int(value)
-        if kind in ("FLOAT", "DOUBLE"):
-            return float(value)
-        if kind == "STRING":
-            return str(value)
-        if kind == "BOOL":
-            if isinstance(value, bool):
-                return value
-            text = str(value).strip().lower()
-            if text in _TRUE:
-                return True
-            if text in _FALSE:
-                return False
-            raise ValueError(f"invalid truth value {value!r}")
-    except ValueError as error:
+    """Seldon's conversion (``seldon_graph`` owns the types and the BOOL words), with Seldon's error wording."""
+    if kind not in PARAMETER_TYPES:
         raise SeldonMicroserviceException(
-            f"Bad model parameter: {name} with value {value!r} is not a valid {kind} ({error})", reason=BAD_PARAMETER
+            f"Bad model parameter type: {kind} for {name}; valid are {', '.join(PARAMETER_TYPES)}",
+            reason=BAD_PARAMETER,
+        )
+    try:
+        return typed_value(name, value, kind)
+    except ParameterError as error:
+        raise SeldonMicroserviceException(
+            f"Bad model parameter: {name} with value {value!r} is not a valid {kind} ({error.reason})",
+            reason=BAD_PARAMETER,
         ) from None
-    raise SeldonMicroserviceException(
-        f"Bad model parameter type: {kind} for {name}; valid are INT, FLOAT, DOUBLE, STRING, BOOL",
-        reason=BAD_PARAMETER,
-    )

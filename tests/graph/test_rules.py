@@ -1,4 +1,4 @@
-"""The SeldonDeployment rules beyond the CRD schema (seldon_s2i.openshift.seldondeployment).
+"""The SeldonDeployment rules beyond the CRD schema (seldon_graph.problems).
 
 Checks: Seldon Core's published examples and every SeldonDeployment our templates
 render break no rule; each of Seldon Core 1.x's admission rules and our
@@ -18,7 +18,7 @@ import pytest
 import yaml
 from manifest_files import TEMPLATE_FILES, objects_of_kind, render
 from seldon_core_examples import SELDON_CORE_EXAMPLES
-from seldon_s2i.openshift import seldondeployment
+from seldon_graph import problems
 
 EXAMPLES = list(yaml.safe_load_all(SELDON_CORE_EXAMPLES))
 BY_NAME = {example["metadata"]["name"]: example for example in EXAMPLES}
@@ -30,20 +30,20 @@ def example(name: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("item", EXAMPLES, ids=lambda item: item["metadata"]["name"])
 def test_seldon_core_examples_break_no_rule(item: dict[str, Any]) -> None:
-    assert seldondeployment.problems(item) == []
+    assert problems(item) == []
 
 
 @pytest.mark.parametrize("path", [p for p in TEMPLATE_FILES if "SeldonDeployment" in p.read_text()],
                          ids=lambda path: path.stem)
 def test_rendered_templates_break_no_rule(path: Path) -> None:
     (item,) = objects_of_kind(render(path).objects, "SeldonDeployment")
-    assert seldondeployment.problems(item) == []
+    assert problems(item) == []
 
 
 def broken(name: str, change: Any) -> list[str]:
     item = example(name)
     change(item["spec"])
-    return seldondeployment.problems(item)
+    return problems(item)
 
 
 def test_every_graph_node_needs_its_container() -> None:
@@ -51,7 +51,7 @@ def test_every_graph_node_needs_its_container() -> None:
         spec["predictors"][0]["graph"]["name"] = "classifer"
 
     assert broken("seldon-model", rename) == [
-        "predictor 'example': graph node 'classifer' has no container of that name in componentSpecs"]
+        "spec.predictors[0].graph: graph node 'classifer' has no container of that name in componentSpecs"]
 
 
 def test_built_in_and_prepackaged_nodes_need_no_container_but_prepackaged_needs_a_model_uri() -> None:
@@ -59,7 +59,7 @@ def test_built_in_and_prepackaged_nodes_need_no_container_but_prepackaged_needs_
         del spec["predictors"][0]["graph"]["modelUri"]
 
     assert broken("iris-model", drop_uri) == [
-        "predictor 'default': graph node 'classifier' uses SKLEARN_SERVER, which needs a modelUri"]
+        "spec.predictors[0].graph: graph node 'classifier' uses SKLEARN_SERVER, which needs a modelUri"]
 
 
 def test_random_abtest_needs_two_children_and_a_ratio_between_0_and_1() -> None:
@@ -68,8 +68,8 @@ def test_random_abtest_needs_two_children_and_a_ratio_between_0_and_1() -> None:
         spec["predictors"][0]["graph"]["parameters"][0]["value"] = "1.5"
 
     assert broken("abtest", one_child) == [
-        "predictor 'abtest': RANDOM_ABTEST node 'random-ab-test' needs exactly two children",
-        "predictor 'abtest': ratioA of 'random-ab-test' must be a number from 0 to 1, not '1.5'",
+        "spec.predictors[0].graph: RANDOM_ABTEST node 'random-ab-test' needs exactly two children",
+        "spec.predictors[0].graph: ratioA of 'random-ab-test' must be a number from 0 to 1, not '1.5'",
     ]
 
 
@@ -77,12 +77,14 @@ def test_traffic_of_serving_predictors_adds_up_to_100() -> None:
     def skew(spec: dict[str, Any]) -> None:
         spec["predictors"][1]["traffic"] = 30
 
-    assert broken("example-canary", skew) == ["traffic of the predictors that serve must add up to 100, not 105"]
+    assert broken("example-canary", skew) == [
+        "spec.predictors: traffic of the predictors that serve must add up to 100, not 105"]
 
     def single(spec: dict[str, Any]) -> None:
         spec["predictors"][0]["traffic"] = 50
 
-    assert broken("seldon-model", single) == ["the only serving predictor must get traffic 100, not 50"]
+    assert broken("seldon-model", single) == [
+        "spec.predictors: the only serving predictor must get traffic 100, not 50"]
 
 
 def test_shadows_and_duplicate_predictors() -> None:
@@ -91,14 +93,15 @@ def test_shadows_and_duplicate_predictors() -> None:
             predictor["shadow"] = True
 
     assert broken("example-canary", all_shadows) == [
-        "only one predictor may be a shadow", "a shadow predictor needs a predictor that serves traffic"]
+        "spec.predictors: only one predictor may be a shadow",
+        "spec.predictors: a shadow predictor needs a predictor that serves traffic"]
 
     def duplicate(spec: dict[str, Any]) -> None:
         spec["predictors"][1]["name"] = "main"
 
-    assert broken("example-canary", duplicate) == ["predictor name 'main' is used 2 times"]
-    assert seldondeployment.problems({"spec": {"predictors": []}}) == [
-        "a SeldonDeployment needs at least one predictor"]
+    assert broken("example-canary", duplicate) == ["spec.predictors: predictor name 'main' is used 2 times"]
+    assert problems({"spec": {"predictors": []}}) == [
+        "spec.predictors: a SeldonDeployment needs at least one predictor"]
 
 
 def test_one_transport_per_graph_and_no_engine_only_for_one_node() -> None:
@@ -106,13 +109,13 @@ def test_one_transport_per_graph_and_no_engine_only_for_one_node() -> None:
         spec["predictors"][0]["graph"]["children"][1]["endpoint"]["type"] = "GRPC"
 
     assert broken("abtest", mixed) == [
-        "predictor 'abtest': graph mixes endpoint types ['GRPC', 'REST']; use one transport"]
+        "spec.predictors[0].graph: graph mixes endpoint types ['GRPC', 'REST']; use one transport"]
 
     def no_engine(spec: dict[str, Any]) -> None:
         spec["predictors"][0]["annotations"]["seldon.io/no-engine"] = "true"
 
     assert broken("seldon-model-chain", no_engine) == [
-        "predictor 'chain': seldon.io/no-engine works only for a graph of one node"]
+        "spec.predictors[0]: seldon.io/no-engine works only for a graph of one node"]
 
 
 def test_every_container_gets_an_image_directly_or_from_an_imagestreamtag() -> None:
@@ -122,8 +125,9 @@ def test_every_container_gets_an_image_directly_or_from_an_imagestreamtag() -> N
         component["imageStreamTags"] = [{"container": "clasifier", "name": "iris:latest"}]
 
     assert broken("seldon-model", imageless) == [
-        "predictor 'example': componentSpecs[0].imageStreamTags names no container 'clasifier'",
-        "predictor 'example': container 'classifier' has neither an image nor an imageStreamTags entry",
+        "spec.predictors[0].componentSpecs[0].imageStreamTags: names no container 'clasifier'",
+        "spec.predictors[0].componentSpecs[0].spec.containers[0]: container 'classifier' has neither an image "
+        "nor an imageStreamTags entry",
     ]
 
     def tagged(spec: dict[str, Any]) -> None:
@@ -153,4 +157,4 @@ def test_template_process_refuses_a_graph_that_would_not_run(tmp_path: Path) -> 
     assert bad.stdout == ""
     assert bad.stderr.strip().splitlines() == [
         f"seldon-s2i template: error: {path}: the rendered graph would not run: SeldonDeployment iris: "
-        "predictor 'default': graph node 'modle' has no container of that name in componentSpecs"]
+        "spec.predictors[0].graph: graph node 'modle' has no container of that name in componentSpecs"]
