@@ -82,6 +82,7 @@ def rest_server(user: Any, settings: Settings) -> None:
     from granian.log import LogLevels
     from granian.server import Server
 
+    from seldon_s2i.transport.request_limits import RequestLimits
     from seldon_s2i.transport.rest import create_app
 
     # Workers must inherit `user` by fork (Python 3.14 would otherwise pick forkserver/spawn).
@@ -89,9 +90,10 @@ def rest_server(user: Any, settings: Settings) -> None:
 
     def load_app(_target: Any) -> Any:
         service = build_service(user, settings)
-        return create_app(
+        app = create_app(
             service, max_request_bytes=settings.max_message_bytes, payload_passthrough=settings.payload_passthrough
         )
+        return RequestLimits(app, settings.max_message_bytes)
 
     server = Server(
         target="seldon_s2i",
