@@ -1,4 +1,4 @@
-"""The Seldon protocol operations, shared by the REST and gRPC transports.
+"""The Seldon protocol operations of one user class: the wrapper's :class:`~seldon_s2i.handler.Handler`.
 
 A transport hands in an :class:`Inbound` (its raw request plus the codec that
 decodes it) and gets back either a :class:`Message` to encode or a
@@ -7,24 +7,21 @@ decodes it) and gets back either a :class:`Message` to encode or a
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any
 
-from google.protobuf import json_format
-
 from seldon_s2i.codec import meta as meta_rules
-from seldon_s2i.codec import response
+from seldon_s2i.codec import raw_answer, response
+from seldon_s2i.codec.base import Inbound, Outbound, Raw
 from seldon_s2i.codec.message import DataKind, Feedback, Message
 from seldon_s2i.component import metadata as metadata_rules
-from seldon_s2i.component.adapter import Component, Raw, UserResult, validate_metrics
+from seldon_s2i.component.adapter import Component, UserResult, validate_metrics
 from seldon_s2i.errors import SeldonMicroserviceException
 from seldon_s2i.metrics import MetricsRecorder
 from seldon_s2i.unit import UnitInfo
 
-Outbound = Message | Raw
+__all__ = ["METHOD_LABELS", "Inbound", "Outbound", "Raw", "SeldonService", "ServiceOptions"]
 
 # Prometheus `method` label of each operation, as Seldon names them.
 METHOD_LABELS = {
@@ -38,24 +35,6 @@ METHOD_LABELS = {
 }
 
 
-class Inbound:
-    """A request as received: ``raw`` (dict, proto or bytes) and its decoded ``message`` on first use."""
-
-    __slots__ = ("_message", "codec", "raw", "transport")
-
-    def __init__(self, raw: Any, codec: ModuleType, transport: str) -> None:
-        self.raw = raw
-        self.codec = codec
-        self.transport = transport
-        self._message: Message | None = None
-
-    @property
-    def message(self) -> Message:
-        if self._message is None:
-            self._message = self.codec.decode_message(self.raw)
-        return self._message
-
-
 @dataclass(frozen=True, slots=True)
 class ServiceOptions:
     include_metrics_in_response: bool = True
@@ -63,6 +42,8 @@ class ServiceOptions:
 
 
 class SeldonService:
+    """Serves one instance of the user's class (a :class:`Component`) with Seldon's answers and metrics."""
+
     def __init__(
         self, component: Component, unit: UnitInfo, recorder: MetricsRecorder, options: ServiceOptions
     ) -> None:
@@ -108,7 +89,7 @@ class SeldonService:
             return decoded[0]
 
         outcome = self.component.send_feedback(
-            inbound, feedback, lambda: inbound.codec.feedback_to_proto(inbound.raw), self.unit.unit_id or "0"
+            inbound, feedback, lambda: inbound.codec.to_proto(inbound.raw, "feedback"), self.unit.unit_id or "0"
         )
         self.recorder.feedback(feedback().reward)
         request = feedback().request
@@ -118,6 +99,21 @@ class SeldonService:
 
     def health_status(self) -> Outbound:
         return self._respond("health_status", self.component.health_status(), list, kind=DataKind.NONE)
+
+    def ready(self) -> bool:
+        return True  # load() has run before the servers start
+
+    def error_blueprint(self) -> object | None:
+        # Seldon's hook for custom error answers: a Flask Blueprint as the class attribute model_error_handler.
+        return getattr(self.component.user, "model_error_handler", None)
+
+    def record_request(self, method: str, transport: str, code: int | str, seconds: float, /) -> None:
+        self.recorder.request(method, transport, code, seconds)
+
+    def graph_metadata(self) -> dict[str, Any]:
+        raise SeldonMicroserviceException(
+            "GraphMetadata is served by the graph orchestrator, not a single component", status_code=501
+        )
 
     def metadata(self) -> dict[str, Any]:
         if self._metadata is None:
@@ -159,30 +155,6 @@ class SeldonService:
 
     def _record_raw_metrics(self, outcome: Raw, method: str) -> None:
         """Record ``meta.metrics`` a *_raw method put in its answer; drop them from it if so configured."""
-        value = outcome.value
-        if isinstance(value, dict):
-            meta = value.get("meta")
-            if isinstance(meta, dict) and meta.get("metrics"):
-                self.recorder.record(validate_metrics(meta["metrics"]), method)
-                if not self.options.include_metrics_in_response:
-                    del meta["metrics"]
-        elif hasattr(value, "meta") and hasattr(value, "HasField"):
-            try:
-                has_meta = value.HasField("meta")
-            except ValueError:
-                has_meta = False
-            if has_meta and len(value.meta.metrics):
-                items = [json_format.MessageToDict(m, always_print_fields_with_no_presence=True) for m in value.meta.metrics]
-                self.recorder.record(items, method)
-                if not self.options.include_metrics_in_response:
-                    del value.meta.metrics[:]
-
-
-def timed(recorder: MetricsRecorder, method: str, transport: str) -> Callable[[int | str], None]:
-    """Start timing a request; call the result with the status code when done."""
-    start = time.perf_counter()
-
-    def done(code: int | str) -> None:
-        recorder.request(method, transport, code, time.perf_counter() - start)
-
-    return done
+        metrics = raw_answer.take_metrics(outcome.value, keep=self.options.include_metrics_in_response)
+        if metrics:
+            self.recorder.record(validate_metrics(metrics), method)

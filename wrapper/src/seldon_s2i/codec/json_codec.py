@@ -1,4 +1,7 @@
-"""REST JSON ⇄ :class:`Message`, via orjson and numpy (no protobuf on the hot path)."""
+"""REST JSON ⇄ :class:`Message`, via orjson and numpy (no protobuf on the hot path).
+
+This module is the REST :class:`~seldon_s2i.codec.base.Codec`: its wire form is a parsed JSON document.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +12,16 @@ from typing import Any
 import numpy as np
 import orjson
 from google.protobuf import json_format
+from google.protobuf.message import Message as ProtoMessage
 
-from seldon_s2i.codec import tftensor
+from seldon_s2i.codec import proto_documents, tftensor
+from seldon_s2i.codec.base import DocumentKind
 from seldon_s2i.codec.message import DataKind, Feedback, Message
 from seldon_s2i.codec.response import as_array, default_names
 from seldon_s2i.errors import SeldonMicroserviceException
-from seldon_s2i.protos import prediction_pb2
 from seldon_s2i.protos.tf_compat import tensor_pb2
 
+TRANSPORT = "rest"
 _DUMP_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
 
@@ -170,12 +175,9 @@ def _optional_message(document: dict[str, Any], key: str) -> Message | None:
     return decode_message(value)
 
 
-def feedback_to_proto(document: Any) -> Any:
-    """The Feedback proto for a JSON feedback (``send_feedback_raw`` always receives a proto)."""
-    try:
-        return json_format.ParseDict(document, prediction_pb2.Feedback(), ignore_unknown_fields=True)
-    except (json_format.ParseError, TypeError, AttributeError) as error:
-        raise SeldonMicroserviceException(f"Invalid feedback: {error}") from None
+def to_proto(document: Any, kind: DocumentKind = "message", /) -> Any:
+    """The proto of a JSON document of ``kind`` (``send_feedback_raw`` always receives a Feedback proto)."""
+    return proto_documents.parse(document, kind)
 
 
 def encode_message(message: Message) -> dict[str, Any]:
@@ -202,3 +204,46 @@ def encode_message(message: Message) -> dict[str, Any]:
     elif kind is DataKind.CUSTOM:
         raise SeldonMicroserviceException("customData (a protobuf Any) can only be returned over gRPC", status_code=500)
     return document
+
+
+def encode_message_list(messages: list[Message], /) -> dict[str, Any]:
+    return {"seldonMessages": [encode_message(message) for message in messages]}
+
+
+def encode_feedback(feedback: Feedback, /) -> dict[str, Any]:
+    document: dict[str, Any] = {}
+    for key, message in (("request", feedback.request), ("response", feedback.response), ("truth", feedback.truth)):
+        if message is not None:
+            document[key] = {"meta": message.meta} if message.kind is DataKind.NONE else encode_message(message)
+    document["reward"] = feedback.reward
+    return document
+
+
+def decode_meta(document: Any, /) -> dict[str, Any]:
+    meta = document.get("meta") if isinstance(document, dict) else None
+    return meta if isinstance(meta, dict) else {}
+
+
+def encode_meta(document: Any, meta: dict[str, Any], /) -> dict[str, Any]:
+    if not isinstance(document, dict):
+        raise SeldonMicroserviceException(f"Invalid message: expected a JSON object, got {type(document).__name__}")
+    return {**document, "meta": meta}
+
+
+def to_document(document: Any, kind: DocumentKind = "message", /) -> Any:
+    return document
+
+
+def from_document(document: Any, kind: DocumentKind = "message", /) -> Any:
+    return document
+
+
+def encode_raw(value: Any, kind: DocumentKind = "message", /) -> Any:
+    """A raw answer for REST: protobuf messages become their JSON document, anything else is sent as it is."""
+    if isinstance(value, ProtoMessage):  # e.g. send_feedback_raw, which receives a proto even over REST
+        return json_format.MessageToDict(value)
+    return value
+
+
+def message_list_of(raws: list[Any], /) -> dict[str, Any]:
+    return {"seldonMessages": list(raws)}

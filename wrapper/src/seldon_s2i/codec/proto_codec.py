@@ -1,7 +1,8 @@
 """Protobuf (gRPC) ⇄ :class:`Message`.
 
 ``data.tensor`` values move between numpy and protobuf as packed bytes, so a
-large tensor costs a memory copy, not a Python loop per element.
+large tensor costs a memory copy, not a Python loop per element. This module is
+the gRPC :class:`~seldon_s2i.codec.base.Codec`: its wire form is a protobuf message.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from typing import Any
 import numpy as np
 from google.protobuf import json_format, struct_pb2
 
-from seldon_s2i.codec import tftensor
+from seldon_s2i.codec import proto_documents, tftensor
+from seldon_s2i.codec.base import DocumentKind
 from seldon_s2i.codec.message import DataKind, Feedback, Message
 from seldon_s2i.codec.response import as_array, default_names
 from seldon_s2i.errors import SeldonMicroserviceException
 from seldon_s2i.protos import prediction_pb2
 
+TRANSPORT = "grpc"
 SeldonMessage = prediction_pb2.SeldonMessage
 
 _TENSOR_VALUES_TAG = 0x12  # field 2 (values), wire type 2 (packed)
@@ -253,7 +256,47 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def to_metadata_proto(metadata: dict[str, Any]) -> Any:
-    return json_format.ParseDict(metadata, prediction_pb2.SeldonModelMetadata(), ignore_unknown_fields=True)
+def encode_message_list(messages: list[Message], /) -> Any:
+    return prediction_pb2.SeldonMessageList(seldonMessages=[encode_message(message) for message in messages])
+
+
+def encode_feedback(feedback: Feedback, /) -> Any:
+    proto = prediction_pb2.Feedback(reward=feedback.reward)
+    for key, message in (("request", feedback.request), ("response", feedback.response), ("truth", feedback.truth)):
+        if message is not None:
+            getattr(proto, key).CopyFrom(encode_message(message))
+    return proto
+
+
+def encode_meta(message: Any, meta: dict[str, Any], /) -> Any:
+    """``message`` itself, its meta replaced in place (the payload is neither decoded nor copied)."""
+    message.ClearField("meta")
+    if meta:
+        try:
+            json_format.ParseDict(meta, message.meta, ignore_unknown_fields=True)
+        except json_format.ParseError as error:
+            raise SeldonMicroserviceException(f"Cannot encode meta: {error}", status_code=500) from None
+    return message
+
+
+def to_document(message: Any, kind: DocumentKind = "message", /) -> Any:
+    return proto_documents.dump(message)
+
+
+def from_document(document: Any, kind: DocumentKind = "message", /) -> Any:
+    return proto_documents.parse(document, kind)
+
+
+def to_proto(message: Any, kind: DocumentKind = "message", /) -> Any:
+    return message
+
+
+def encode_raw(value: Any, kind: DocumentKind = "message", /) -> Any:
+    """A raw answer for gRPC: a proto of ``kind`` as it is, a dict parsed into one; anything else is a 500."""
+    return proto_documents.parse_answer(value, kind)
+
+
+def message_list_of(raws: list[Any], /) -> Any:
+    return prediction_pb2.SeldonMessageList(seldonMessages=raws)
 
 

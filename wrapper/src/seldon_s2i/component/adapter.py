@@ -14,10 +14,11 @@ import inspect
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
+from seldon_s2i.codec.base import Inbound, Raw
 from seldon_s2i.codec.message import Feedback, Message
 from seldon_s2i.component.contract import implemented
 from seldon_s2i.errors import BAD_DATA, BAD_METRIC, SeldonMicroserviceException, SeldonNotImplementedError
@@ -26,25 +27,6 @@ from seldon_s2i.user_model import SeldonResponse
 log = logging.getLogger(__name__)
 
 METRIC_TYPES = ("COUNTER", "GAUGE", "TIMER")
-
-
-class Inbound(Protocol):
-    """A request as a transport received it: ``raw`` for *_raw methods, ``message`` decoded on demand."""
-
-    transport: str  # "rest" or "grpc"
-
-    @property
-    def raw(self) -> Any: ...
-
-    @property
-    def message(self) -> Message: ...
-
-
-@dataclass(slots=True)
-class Raw:
-    """A *_raw method's return value, passed back to the caller as it is."""
-
-    value: Any
 
 
 @dataclass(slots=True)

@@ -1,25 +1,28 @@
-"""The gRPC transport: one servicer for all seven services of ``seldon.protos``, plus health and reflection."""
+"""The gRPC transport: one servicer of any :class:`Handler` for all seven services of ``seldon.protos``,
+plus standard health checking and reflection."""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from concurrent import futures
 from typing import Any
 
 import grpc
-from google.protobuf import json_format, message_factory
+from google.protobuf import message_factory
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from seldon_s2i.codec import proto_codec
-from seldon_s2i.component.adapter import Raw
-from seldon_s2i.errors import SeldonMicroserviceException, describe, grpc_status_for
+from seldon_s2i.codec.base import Codec
+from seldon_s2i.errors import describe, grpc_status_for
+from seldon_s2i.handler import Handler, Inbound, Outbound, Raw
 from seldon_s2i.protos import prediction_pb2
-from seldon_s2i.service import Inbound, SeldonService, timed
 
 log = logging.getLogger(__name__)
 
+CODEC: Codec = proto_codec
 SERVICES = ("Generic", "Model", "Router", "Transformer", "OutputTransformer", "Combiner", "Seldon")
 SERVICE_NAMES = tuple(prediction_pb2.DESCRIPTOR.services_by_name[name].full_name for name in SERVICES)
 
@@ -27,41 +30,43 @@ SERVICE_NAMES = tuple(prediction_pb2.DESCRIPTOR.services_by_name[name].full_name
 class SeldonServicer:
     """Implements every rpc of Generic, Model, Router, Transformer, OutputTransformer, Combiner and Seldon."""
 
-    def __init__(self, service: SeldonService) -> None:
-        self.service = service
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
 
-    def _call(self, name: str, operation: Callable[[Inbound], Any], request: Any, context: grpc.ServicerContext) -> Any:
-        done = timed(self.service.recorder, name, "grpc")
+    def _call(
+        self, name: str, operation: Callable[[Inbound], Outbound], request: Any, context: grpc.ServicerContext
+    ) -> Any:
+        start = time.perf_counter()
         try:
-            outcome = operation(Inbound(request, proto_codec, "grpc"))
-            answer = _as_message(outcome.value) if isinstance(outcome, Raw) else proto_codec.encode_message_bytes(outcome)
+            outcome = operation(Inbound(request, CODEC, "grpc"))
+            answer = proto_codec.encode_raw(outcome.value) if isinstance(outcome, Raw) else proto_codec.encode_message_bytes(outcome)
         except Exception as error:
-            done(_abort_code(error).name)
+            self.handler.record_request(name, "grpc", _abort_code(error).name, time.perf_counter() - start)
             _abort(context, error)
-        done("OK")
+        self.handler.record_request(name, "grpc", "OK", time.perf_counter() - start)
         return answer
 
     def Predict(self, request: Any, context: grpc.ServicerContext) -> Any:
-        return self._call("predict", self.service.predict, request, context)
+        return self._call("predict", self.handler.predict, request, context)
 
     def TransformInput(self, request: Any, context: grpc.ServicerContext) -> Any:
-        return self._call("transform_input", self.service.transform_input, request, context)
+        return self._call("transform_input", self.handler.transform_input, request, context)
 
     def TransformOutput(self, request: Any, context: grpc.ServicerContext) -> Any:
-        return self._call("transform_output", self.service.transform_output, request, context)
+        return self._call("transform_output", self.handler.transform_output, request, context)
 
     def Route(self, request: Any, context: grpc.ServicerContext) -> Any:
-        return self._call("route", self.service.route, request, context)
+        return self._call("route", self.handler.route, request, context)
 
     def Aggregate(self, request: Any, context: grpc.ServicerContext) -> Any:
-        return self._call("aggregate", self.service.aggregate, request, context)
+        return self._call("aggregate", self.handler.aggregate, request, context)
 
     def SendFeedback(self, request: Any, context: grpc.ServicerContext) -> Any:
-        return self._call("send_feedback", self.service.send_feedback, request, context)
+        return self._call("send_feedback", self.handler.send_feedback, request, context)
 
     def Metadata(self, request: Any, context: grpc.ServicerContext) -> Any:
         try:
-            return proto_codec.to_metadata_proto(self.service.metadata())
+            return proto_codec.encode_raw(self.handler.metadata(), "model_metadata")
         except Exception as error:
             _abort(context, error)
 
@@ -69,20 +74,10 @@ class SeldonServicer:
         return self.Metadata(request, context)
 
     def GraphMetadata(self, request: Any, context: grpc.ServicerContext) -> Any:
-        context.abort(grpc.StatusCode.UNIMPLEMENTED, "GraphMetadata is served by the graph orchestrator, not a single component")
-
-
-def _as_message(value: Any) -> Any:
-    if isinstance(value, prediction_pb2.SeldonMessage):
-        return value
-    if isinstance(value, dict):
         try:
-            return json_format.ParseDict(value, prediction_pb2.SeldonMessage(), ignore_unknown_fields=True)
-        except json_format.ParseError as error:
-            raise SeldonMicroserviceException(f"Raw response is not a SeldonMessage: {error}", status_code=500) from None
-    raise SeldonMicroserviceException(
-        f"Raw method returned {type(value).__name__}; over gRPC it must return a SeldonMessage", status_code=500
-    )
+            return proto_codec.encode_raw(self.handler.graph_metadata(), "graph_metadata")
+        except Exception as error:
+            _abort(context, error)
 
 
 def _abort_code(error: BaseException) -> grpc.StatusCode:
@@ -92,7 +87,7 @@ def _abort_code(error: BaseException) -> grpc.StatusCode:
 
 def _abort(context: grpc.ServicerContext, error: BaseException) -> None:
     status, reason, message = describe(error)
-    if status >= 500:
+    if status >= 500 and status != 501:  # 501: asked for what this handler does not serve, not a failure
         log.error("rpc failed: %s", message, exc_info=error)
     context.set_trailing_metadata((("seldon-reason", reason), ("seldon-http-status", str(status))))
     context.abort(grpc_status_for(status), message)
@@ -128,13 +123,14 @@ def _handlers(servicer: SeldonServicer) -> list[grpc.GenericRpcHandler]:
     return handlers
 
 
-def build_server(service: SeldonService, address: str, threads: int, max_message_bytes: int) -> grpc.Server:
-    """A grpcio server with the Seldon services, standard health checking and reflection, bound to ``address``."""
+def build_server(handler: Handler, address: str, threads: int, max_message_bytes: int) -> grpc.Server:
+    """A grpcio server serving ``handler`` as the Seldon services, with standard health checking and reflection,
+    bound to ``address``."""
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="seldon-grpc"),
         options=server_options(max_message_bytes),
     )
-    server.add_generic_rpc_handlers(tuple(_handlers(SeldonServicer(service))))
+    server.add_generic_rpc_handlers(tuple(_handlers(SeldonServicer(handler))))
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     for name in ("", *SERVICE_NAMES):

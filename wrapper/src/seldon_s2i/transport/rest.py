@@ -1,21 +1,19 @@
-"""The REST transport: a Flask app serving every path of Seldon's Python wrapper."""
+"""The REST transport: a Flask app serving every path of Seldon's Python wrapper for any :class:`Handler`."""
 
 from __future__ import annotations
 
 import base64
 import logging
+import time
 from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
 from flask import Blueprint, Flask, Request, Response, request
-from google.protobuf import json_format
-from google.protobuf.message import Message as ProtoMessage
 from werkzeug.exceptions import HTTPException
 
 from seldon_s2i.codec import json_codec
-from seldon_s2i.codec.message import Message
-from seldon_s2i.component.adapter import Raw
+from seldon_s2i.codec.base import Codec
 from seldon_s2i.errors import (
     METHOD_NOT_ALLOWED,
     NOT_FOUND,
@@ -24,10 +22,11 @@ from seldon_s2i.errors import (
     describe,
     error_body,
 )
-from seldon_s2i.service import Inbound, SeldonService, timed
+from seldon_s2i.handler import Handler, Inbound, Outbound, Raw
 
 log = logging.getLogger(__name__)
 
+CODEC: Codec = json_codec
 JSON = "application/json"
 _HTTP_REASONS = {404: NOT_FOUND, 405: METHOD_NOT_ALLOWED, 413: PAYLOAD_TOO_LARGE}
 
@@ -67,8 +66,7 @@ def _json_response(document: Any, status: int = 200) -> Response:
 def _raw_response(value: Any, predict_like: bool) -> Response:
     if isinstance(value, Response):
         return value
-    if isinstance(value, ProtoMessage):  # e.g. send_feedback_raw, which receives a proto even over REST
-        value = json_format.MessageToDict(value)
+    value = CODEC.encode_raw(value)  # a protobuf message becomes its JSON document
     if isinstance(value, bytes | bytearray | str):
         return Response(bytes(value) if isinstance(value, bytearray) else value, status=200, mimetype=JSON)
     status = 200
@@ -79,22 +77,24 @@ def _raw_response(value: Any, predict_like: bool) -> Response:
     return _json_response(value, status)
 
 
-def create_app(service: SeldonService, *, max_request_bytes: int, payload_passthrough: bool = False) -> Flask:
+def create_app(handler: Handler, *, max_request_bytes: int, payload_passthrough: bool = False) -> Flask:
+    """The Flask app serving ``handler`` on every path of Seldon's wrapper (bodies up to ``max_request_bytes``)."""
     app = Flask("seldon_s2i")
     app.config["MAX_CONTENT_LENGTH"] = max_request_bytes
     app.config["MAX_FORM_MEMORY_SIZE"] = max_request_bytes
-    recorder = service.recorder
+    record_request = handler.record_request
+    perf_counter = time.perf_counter
     # Seldon's hook for custom error answers: a Flask Blueprint as the class attribute model_error_handler.
-    blueprint = getattr(service.component.user, "model_error_handler", None)
+    blueprint = handler.error_blueprint()
     if isinstance(blueprint, Blueprint):
         app.register_blueprint(blueprint)
     user_handled = tuple(app.error_handler_spec.get(None, {}).get(None, {}))
 
     def endpoint(
-        name: str, operation: Callable[[Inbound], Message | Raw], predict_like: bool = False
+        name: str, operation: Callable[[Inbound], Outbound], predict_like: bool = False
     ) -> Callable[[], Response]:
         def view() -> Response:
-            done = timed(recorder, name, "rest")
+            start = perf_counter()
             try:
                 if predict_like and payload_passthrough:
                     raw: Any = request.get_data(cache=False) if "json" not in request.args else request.args["json"]
@@ -110,14 +110,14 @@ def create_app(service: SeldonService, *, max_request_bytes: int, payload_passth
                     answer = app.make_response(app.handle_user_exception(error))
                 else:
                     answer = _error_response(error)
-            done(answer.status_code)
+            record_request(name, "rest", answer.status_code, perf_counter() - start)
             return answer
 
         view.__name__ = f"seldon_{name}"
         return view
 
-    predict = endpoint("predict", service.predict, predict_like=True)
-    feedback = endpoint("send_feedback", service.send_feedback)
+    predict = endpoint("predict", handler.predict, predict_like=True)
+    feedback = endpoint("send_feedback", handler.send_feedback)
     both = ["GET", "POST"]
     app.add_url_rule("/predict", view_func=predict, methods=both)
     app.add_url_rule("/api/v1.0/predictions", "predictions_v1", predict, methods=["POST"])
@@ -125,19 +125,21 @@ def create_app(service: SeldonService, *, max_request_bytes: int, payload_passth
     app.add_url_rule("/send-feedback", view_func=feedback, methods=both)
     app.add_url_rule("/api/v1.0/feedback", "feedback_v1", feedback, methods=["POST"])
     app.add_url_rule("/api/v0.1/feedback", "feedback_v01", feedback, methods=["POST"])
-    app.add_url_rule("/transform-input", view_func=endpoint("transform_input", service.transform_input), methods=both)
-    app.add_url_rule("/transform-output", view_func=endpoint("transform_output", service.transform_output), methods=both)
-    app.add_url_rule("/route", view_func=endpoint("route", service.route), methods=both)
-    app.add_url_rule("/aggregate", view_func=endpoint("aggregate", service.aggregate), methods=both)
+    app.add_url_rule("/transform-input", view_func=endpoint("transform_input", handler.transform_input), methods=both)
+    app.add_url_rule("/transform-output", view_func=endpoint("transform_output", handler.transform_output), methods=both)
+    app.add_url_rule("/route", view_func=endpoint("route", handler.route), methods=both)
+    app.add_url_rule("/aggregate", view_func=endpoint("aggregate", handler.aggregate), methods=both)
 
     @app.get("/health/ping")
     def ping() -> Response:
-        return Response("pong", mimetype="text/html")
+        if handler.ready():
+            return Response("pong", mimetype="text/html")
+        return _json_response(error_body("not ready", "MICROSERVICE_NOT_READY"), 503)
 
     def health_status() -> Response:
-        done = timed(recorder, "health_status", "rest")
+        start = perf_counter()
         try:
-            outcome = service.health_status()
+            outcome = handler.health_status()
             answer = (
                 _raw_response(outcome.value, False)
                 if isinstance(outcome, Raw)
@@ -145,7 +147,7 @@ def create_app(service: SeldonService, *, max_request_bytes: int, payload_passth
             )
         except Exception as error:
             answer = _error_response(error)
-        done(answer.status_code)
+        record_request("health_status", "rest", answer.status_code, perf_counter() - start)
         return answer
 
     app.add_url_rule("/health/status", "health_status", health_status, methods=["GET"])
@@ -153,7 +155,7 @@ def create_app(service: SeldonService, *, max_request_bytes: int, payload_passth
 
     def metadata() -> Response:
         try:
-            return _json_response(service.metadata())
+            return _json_response(handler.metadata())
         except Exception as error:
             return _error_response(error)
 
