@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from seldon_s2i.components.gauges import ArmGauges
 from seldon_s2i.components.parameters import (
     REQUIRED,
     Parameter,
@@ -77,7 +78,10 @@ class ABTest(_Router):
 
 
 class _Bandit(_Router):
-    """Shared by the bandits: arm counts, feedback, tags and gauges."""
+    """Shared by the bandits: arm counts, feedback, tags and gauges.
+
+    ``tags()`` runs after every call (the wrapper adds them to each answer), so it also refreshes the gauges.
+    """
 
     COMMON = (
         Parameter("n_branches", "INT", REQUIRED, "number of children (arms)", at_least(2)),
@@ -103,6 +107,7 @@ class _Bandit(_Router):
                 f"{name}: parameter 'branch_names' needs {arms} distinct names (parameter 'n_branches'), got {names!r}"
             )
         self.state = ArmState(name, arms, self.parameters["state_path"] or None)
+        self.gauges = ArmGauges(name, self.branch_names)
 
     def choose(self, counts: ArmCounts, rng: np.random.Generator) -> int:
         raise NotImplementedError
@@ -138,19 +143,11 @@ class _Bandit(_Router):
     def tags(self) -> dict[str, Any]:
         counts = self.state.counts()
         values = self.arm_values(counts)
+        self.gauges.show(counts.pulls, values)
         return {
             "bandit_pulls": dict(zip(self.branch_names, counts.pulls.tolist(), strict=True)),
             "bandit_values": dict(zip(self.branch_names, values.tolist(), strict=True)),
         }
-
-    def metrics(self) -> list[dict[str, Any]]:
-        counts = self.state.counts()
-        values = self.arm_values(counts)
-        gauges = []
-        for index, branch in enumerate(self.branch_names):
-            gauges.append({"type": "GAUGE", "key": "seldon_bandit_pulls", "value": int(counts.pulls[index]), "tags": {"branch": branch}})
-            gauges.append({"type": "GAUGE", "key": "seldon_bandit_value", "value": float(values[index]), "tags": {"branch": branch}})
-        return gauges
 
 
 class EpsilonGreedy(_Bandit):
