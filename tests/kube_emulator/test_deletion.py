@@ -81,7 +81,8 @@ def test_foreground_deletion_waits_for_dependents(kube_emulator: KubeEmulator,
     owner = _configmap(core, "fg-owner")
     _configmap(core, "blocker", finalizers=["example.com/hold"])
     blocker = core.patch_namespaced_config_map("blocker", "default", {"metadata": {"ownerReferences": [
-        {"apiVersion": "v1", "kind": "ConfigMap", "name": "fg-owner", "uid": owner.metadata.uid}]}})
+        {"apiVersion": "v1", "kind": "ConfigMap", "name": "fg-owner", "uid": owner.metadata.uid,
+         "blockOwnerDeletion": True}]}})
     core.delete_namespaced_config_map("fg-owner", "default", propagation_policy="Foreground")
     kube_emulator.collect_garbage()
     terminating = core.read_namespaced_config_map("fg-owner", "default")

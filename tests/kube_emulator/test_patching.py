@@ -145,7 +145,10 @@ def test_apply_conflicts_on_a_field_another_manager_set_unless_forced(kube_emula
     conflict = _apply(kube_emulator.url, path, config, "deployer")
     assert conflict.status_code == 409
     assert conflict.json()["reason"] == "Conflict"
-    assert 'conflict with "autoscaler": .spec.replicas' in conflict.json()["message"]
+    assert conflict.json()["message"] == ('Apply failed with 1 conflict: conflict with "autoscaler" using apps/v1: '
+                                          ".spec.replicas")
+    assert conflict.json()["details"]["causes"] == [{"reason": "FieldManagerConflict", "field": ".spec.replicas",
+                                                     "message": 'conflict with "autoscaler" using apps/v1'}]
     forced = _apply(kube_emulator.url, path, config, "deployer", force=True)
     assert forced.status_code == 200
     assert forced.json()["spec"]["replicas"] == 1
@@ -154,8 +157,10 @@ def test_apply_conflicts_on_a_field_another_manager_set_unless_forced(kube_emula
 def test_apply_needs_a_field_manager(kube_emulator: KubeEmulator) -> None:
     answer = requests.patch(f"{kube_emulator.url}/api/v1/namespaces/default/configmaps/anon", timeout=10,
                             data=json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "anon"}}),
-                            headers={"Content-Type": APPLY, "User-Agent": ""})
-    assert answer.status_code == 400
+                            headers={"Content-Type": APPLY, "User-Agent": "kubectl/v1.31"})
+    assert answer.status_code == 422
+    assert answer.json()["message"] == ('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: '
+                                        "is required for apply patch")
 
 
 def test_apply_through_the_dynamic_client_merges_map_lists_of_a_crd(

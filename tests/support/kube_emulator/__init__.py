@@ -25,19 +25,29 @@ immutable fields (selectors, clusterIP, immutable ConfigMaps); the scale subreso
 ``buildconfigs/<name>/instantiate``, projects/project requests as views of namespaces, and ImageStreamTags as views
 of their ImageStream (not watchable, as on OpenShift).
 
+Also as a real server: built-in kinds are defaulted (Deployment replicas/strategy/history/deadline, pod template,
+container and probe defaults, Service, HPA v2, Route; quantities canonical, ``0.5`` -> ``"500m"``), so a field its
+only applier stops applying returns to its default; server-side apply on ``/status`` (owned with ``subresource:
+status``; a main-resource apply never owns status), 422 for apply without fieldManager and for ``force`` on other
+patches, FieldManagerConflict causes with real field paths; Lease times are MicroTime; owner references are
+checked (two controllers 422) and collected after creates and updates too (dangling, wrong-name, cross-namespace
+owners), ``blockOwnerDeletion`` decides what foreground deletion waits for, the collector runs a moment (0.2 s)
+after the write; a Deployment's generation moves on annotation changes; opt-in RBAC (``authorization=True``) for
+ServiceAccount tokens, with OpenShift's owner-reference rules.
+
 Known differences from a real API server:
 - No controllers run: Deployments get no ReplicaSets or Pods, Builds never leave phase New, no Route ingress
   status. Tests write such status themselves (``KubeEmulator.set_status``).
-- OpenShift kinds are not checked against a schema. Built-in kinds get no defaults besides Service clusterIP,
-  ports and type, Route host, ImageStream repository and Namespace phase, and only required-field checks of
-  their validation.
-- No authentication or authorization (any token is accepted), no admission webhooks, no aggregated discovery,
-  no OpenAPI documents, no protobuf, no Table output; CRD conversion is always strategy None.
+- OpenShift kinds are not checked against a schema. Defaults cover the kinds above only (not StatefulSet,
+  Job or CronJob specifics, PDB, Ingress, NetworkPolicy), and validation of built-in kinds is the published
+  schema plus required fields, not the API server's semantic checks.
+- Authentication is a fixed admin token plus emulated ServiceAccount tokens; RBAC has no aggregated
+  ClusterRoles, no escalation checks on Role writes, no impersonation; no admission webhooks, no aggregated
+  discovery, no OpenAPI documents, no protobuf, no Table output; CRD conversion is always strategy None.
 - No image import: an ImageStreamTag has an image only once a test writes the stream's status. Projects cannot
   be watched.
-- Server-side apply treats lists without a known merge key as atomic and tracks ownership per leaf field.
-- Garbage collection runs right after each deletion unless ``collection_delay`` is set, and ignores
-  blockOwnerDeletion.
+- Server-side apply treats lists without a known merge key as atomic, tracks ownership per leaf field, and knows
+  no ``x-kubernetes-list-type: set`` beyond finalizers.
 """
 
 from kube_emulator.errors import ApiError

@@ -38,7 +38,10 @@ _IMMUTABLE_FIELDS: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {
 class WriteOptions:
     dry_run: bool = False
     field_manager: str = "unknown"
-    force: bool = False
+    force: bool | None = None  # None when the request did not say (force on a non-apply patch is refused)
+    explicit_manager: bool = False  # fieldManager given as a query parameter (apply needs it)
+    # Admission of the requester's rights on the object about to be stored (authorization.py), if any.
+    admit: Callable[[ResourceType, dict[str, Any] | None, dict[str, Any]], None] | None = None
     field_validation: str = "Warn"  # Strict, Warn or Ignore, for fields a CRD schema does not know
 
 
@@ -120,6 +123,51 @@ def check_type(resource: ResourceType, body: Any) -> None:
                                  f"API version ({resource.api_version})")
 
 
+def generation_moves(resource: ResourceType, old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """A spec change moves generation; for Deployments an annotation change does too (their strategy says so)."""
+    if spec_of(resource, old) != spec_of(resource, new):
+        return True
+    return resource.storage_key == ("apps", "deployments") and (
+        old["metadata"].get("annotations") or {}) != (new["metadata"].get("annotations") or {})
+
+
+def check_owner_references(resource: ResourceType, obj: dict[str, Any]) -> None:
+    references = obj["metadata"].get("ownerReferences") or []
+    problems = [(f"metadata.ownerReferences[{index}].{field}", "Required value")
+                for index, reference in enumerate(references) for field in ("apiVersion", "kind", "name", "uid")
+                if not (reference or {}).get(field)]
+    controllers = [reference for reference in references if (reference or {}).get("controller")]
+    if len(controllers) > 1:
+        found = ", ".join(f"{{{ref.get('apiVersion')} {ref.get('kind')} {ref.get('name')} {ref.get('uid')}}}"
+                          for ref in controllers)
+        problems.append(("metadata.ownerReferences", f"Invalid value: []v1.OwnerReference{{...}}: Only one reference "
+                         f'can have Controller set to true. Found "true" in references for {found}'))
+    if problems:
+        raise errors.invalid(resource, obj["metadata"]["name"], problems)
+
+
+_MICRO_TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6})(Z|[+-]\d\d:\d\d)$")
+_MICRO_TIME_FIELDS = {("coordination.k8s.io", "leases"): ("acquireTime", "renewTime")}
+
+
+def check_micro_times(resource: ResourceType, obj: dict[str, Any]) -> None:
+    """MicroTime fields: exactly six fractional digits and a zone, stored in UTC ("Z"); anything else is 400."""
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        return
+    for field in _MICRO_TIME_FIELDS.get(resource.storage_key, ()):
+        value = spec.get(field)
+        if value is None:
+            continue
+        match = _MICRO_TIME.match(value) if isinstance(value, str) else None
+        if match is None:
+            raise errors.bad_request(f'{resource.kind} in version "{resource.version}" cannot be handled as a '
+                                     f'{resource.kind}: parsing time "{value}" as "2006-01-02T15:04:05.000000Z07:00": '
+                                     "cannot parse as RFC 3339 with microseconds")
+        parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        spec[field] = parsed.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def spec_of(resource: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
     ignored = {"metadata", "apiVersion", "kind"} | ({"status"} if resource.has_status else set())
     return {key: value for key, value in obj.items() if key not in ignored}
@@ -173,3 +221,26 @@ def check_immutable(resource: ResourceType, old: dict[str, Any] | None, new: dic
                      for field in ("data", "binaryData", "stringData", "immutable") if old.get(field) != new.get(field)]
     if problems:
         raise errors.invalid(resource, new["metadata"]["name"], problems)
+
+
+def check_apply(resource: ResourceType, name: str, config: Any, options: WriteOptions) -> None:
+    """What an apply request must carry: an object of the URL's kind and name, and a fieldManager."""
+    if not isinstance(config, dict):
+        raise errors.bad_request("an apply configuration must be an object")
+    if not options.explicit_manager:
+        raise errors.invalid_patch_options("fieldManager", "FieldValueRequired",
+                                           "Required value: is required for apply patch")
+    if (config.get("metadata") or {}).get("name", name) != name:
+        raise errors.bad_request("the name of the object does not match the name on the URL")
+    if (config.get("apiVersion"), config.get("kind")) != (resource.api_version, resource.kind):
+        raise errors.bad_request(f"apiVersion and kind of the apply configuration must be "
+                                 f"{resource.api_version} {resource.kind}")
+
+
+def apply_scope(resource: ResourceType, config: dict[str, Any], subresource: str) -> dict[str, Any]:
+    """The part of an apply configuration the endpoint takes: status through /status only, the rest elsewhere."""
+    if not resource.has_status:
+        return config
+    if subresource:
+        return {key: value for key, value in config.items() if key in ("apiVersion", "kind", "status")}
+    return {key: value for key, value in config.items() if key != "status"}

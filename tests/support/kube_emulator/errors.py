@@ -99,3 +99,16 @@ def unsupported_media_type(content_type: str) -> ApiError:
     return ApiError(415, "UnsupportedMediaType", f'the body of the request was in an unknown format - accepted media '
                     f'types include: application/json-patch+json, application/merge-patch+json, '
                     f'application/apply-patch+yaml (got "{content_type}")')
+
+
+def invalid_patch_options(field: str, reason: str, message: str) -> ApiError:
+    """422 about the query parameters of a patch (fieldManager, force), as ``PatchOptions`` validation says it."""
+    return ApiError(422, "Invalid", f'PatchOptions.meta.k8s.io "" is invalid: {field}: {message}',
+                    {"group": "meta.k8s.io", "kind": "PatchOptions",
+                     "causes": [{"reason": reason, "message": message, "field": field}]})
+
+
+def no_strategic_merge() -> ApiError:
+    return ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media "
+                    "types include: application/json-patch+json, application/merge-patch+json, "
+                    "application/apply-patch+yaml")

@@ -159,27 +159,61 @@ def record_update(old: dict[str, Any] | None, new: dict[str, Any], manager: str,
     _render(new, owners, api_version, now, me if changed else None)
 
 
+def render_path(path: FieldPath) -> str:
+    """A field path as the API server prints it: ``.spec.template.spec.containers[name="main"].image``."""
+    text = ""
+    for step in path:
+        kind, _, value = step.partition(":")
+        if step == ".":
+            continue
+        if kind == "f":
+            text += f".{value}"
+        elif kind == "k":
+            text += "[" + ",".join(f"{key}={_compact(item)}" for key, item in json.loads(value).items()) + "]"
+        else:
+            text += f"[={value}]"
+    return text
+
+
+def _conflict(resource: ResourceType, config: dict[str, Any], contested: dict[FieldPath, list[tuple[str, str]]]
+              ) -> errors.ApiError:
+    causes = [{"reason": "FieldManagerConflict", "message": f'conflict with "{owner}" using {version}',
+               "field": render_path(path)}
+              for path, owners_of_path in sorted(contested.items()) for owner, version in owners_of_path]
+    if len(causes) == 1:
+        text = f"Apply failed with 1 conflict: {causes[0]['message']}: {causes[0]['field']}"
+    else:  # grouped by manager, as the API server words it
+        groups: dict[str, list[str]] = {}
+        for cause in causes:
+            groups.setdefault(cause["message"].replace("conflict with", "conflicts with", 1), []).append(cause["field"])
+        text = f"Apply failed with {len(causes)} conflicts: " + "\n".join(
+            f"{who}:\n" + "\n".join(f"- {field}" for field in fields) for who, fields in groups.items())
+    return errors.ApiError(409, "Conflict", text,
+                           {"name": (config.get("metadata") or {}).get("name", ""), "group": resource.group,
+                            "kind": resource.plural, "causes": causes})
+
+
 def apply(resource: ResourceType, live: dict[str, Any] | None, config: dict[str, Any], manager: str, force: bool,
-          resolve: MergeKeyResolver, now: str) -> dict[str, Any]:
-    """The object after applying ``config`` as ``manager``; 409 Conflict on contested fields unless ``force``."""
+          resolve: MergeKeyResolver, now: str, subresource: str = "") -> dict[str, Any]:
+    """The object after applying ``config`` as ``manager`` (to ``subresource``, "" or "status"); 409 Conflict
+    with FieldManagerConflict causes on contested fields unless ``force``."""
     owners = _owners(live)
+    versions = {(entry.get("manager", ""), entry.get("operation", "Update"), entry.get("subresource", "")):
+                entry.get("apiVersion", resource.api_version)
+                for entry in ((live or {}).get("metadata") or {}).get("managedFields") or []}
     base = copy.deepcopy(live) if live else {}
     applied = field_paths(config, resolve)
-    contested: dict[FieldPath, list[str]] = {}
+    me: OwnerKey = (manager, "Apply", subresource)
+    contested: dict[FieldPath, list[tuple[str, str]]] = {}
     for path in applied:
         if path[-1] == "." or lookup(base, path) is _MISSING or lookup(base, path) == lookup(config, path):
             continue
-        for (owner, _, _), paths in owners.items():
-            if owner != manager and path in paths:
-                contested.setdefault(path, []).append(owner)
+        for key, paths in owners.items():
+            if key[0] != manager and path in paths:
+                contested.setdefault(path, []).append((key[0], versions.get(key, resource.api_version)))
     if contested and not force:
-        listed = "; ".join(f'conflict with "{owner}": .{".".join(step[2:] for step in path if step != ".")}'
-                           for path, owners_of_path in sorted(contested.items()) for owner in owners_of_path)
-        raise errors.ApiError(409, "Conflict", f"Apply failed with {len(contested)} conflict(s): {listed}",
-                              {"name": (config.get("metadata") or {}).get("name", ""), "group": resource.group,
-                               "kind": resource.plural})
+        raise _conflict(resource, config, contested)
     merged: dict[str, Any] = patching.strategic_merge(base, {key: value for key, value in config.items()}, resolve)
-    me: OwnerKey = (manager, "Apply", "")
     others = set().union(*(paths for key, paths in owners.items() if key != me))
     # Whole list items first (shallowest first): their fields, merge key included, go with them.
     for path in sorted(owners.get(me, set()) - applied, key=lambda path: (path[-1] != ".", len(path))):

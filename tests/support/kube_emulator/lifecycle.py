@@ -38,13 +38,25 @@ def _dependents(store: Store, uid: str) -> list[tuple[ResourceType, dict[str, An
 
 def _owner_alive(store: Store, dependent_resource: ResourceType, dependent: dict[str, Any],
                  reference: dict[str, Any]) -> bool:
-    found = store.by_uid(reference.get("uid", ""))
-    if found is None:
-        return False
-    owner_resource, owner = found
-    # A namespaced owner must live in the dependent's namespace; a cluster-scoped one anywhere.
-    return not owner_resource.namespaced or (
-        dependent_resource.namespaced and _meta(owner).get("namespace") == _meta(dependent).get("namespace"))
+    """Whether the owner exists as referenced: its kind, its name in the dependent's namespace, its uid.
+
+    As the real collector: an owner of a kind the server does not serve is unresolvable and keeps the dependent;
+    so does a namespaced owner named by a cluster-scoped dependent. A namespaced owner is looked up in the
+    dependent's namespace, so a cross-namespace reference is absent."""
+    group = str(reference.get("apiVersion", "")).rpartition("/")[0]
+    owner_resource = next((resource for resource in store.catalogue
+                           if resource.group == group and resource.kind == reference.get("kind")
+                           and "get" in resource.verbs), None)
+    if owner_resource is None or (owner_resource.namespaced and not dependent_resource.namespaced):
+        return True
+    namespace = _meta(dependent).get("namespace", "") if owner_resource.namespaced else ""
+    owner = store.find(owner_resource, namespace, str(reference.get("name", "")))
+    return owner is not None and _meta(owner).get("uid") == reference.get("uid")
+
+
+def _blocks(dependent: dict[str, Any], uid: str) -> bool:
+    return any(ref.get("uid") == uid and ref.get("blockOwnerDeletion")
+               for ref in _meta(dependent).get("ownerReferences") or [])
 
 
 def _delete(store: Store, resource: ResourceType, obj: dict[str, Any], propagation: str | None = None) -> None:
@@ -103,7 +115,8 @@ def _one_pass(store: Store) -> bool:
                 if not _meta(dependent).get("deletionTimestamp"):
                     _delete(store, dependent_resource, dependent, "Foreground")
                     changed = True
-            if not dependents:
+            # The owner waits only for dependents that block its deletion (blockOwnerDeletion: true).
+            if not any(_blocks(dependent, uid) for _, dependent in dependents):
                 _drop_finalizer(store, obj, "foregroundDeletion")
                 changed = True
         references = meta.get("ownerReferences") or []

@@ -20,7 +20,7 @@ import kubernetes.config
 import yaml
 from aiohttp import web
 
-from kube_emulator import lifecycle
+from kube_emulator import authorization, lifecycle
 from kube_emulator.admission import WriteOptions
 from kube_emulator.resources import Catalogue, ResourceType
 from kube_emulator.server import ApiServer, Fault, RecordedRequest
@@ -59,13 +59,15 @@ class KubeEmulator:
 
     def __init__(self, *, extra_namespaces: tuple[str, ...] = ("openshift",), seldon_stand_in: bool = True,
                  event_log_size: int = 10_000, bookmark_interval: float = 5.0,
-                 collection_delay: float = 0.0) -> None:
+                 collection_delay: float = 0.2, authorization: bool = False) -> None:
         """``collection_delay``: seconds between a deletion and the garbage collection it causes (a real cluster
         takes a moment; a controller must cope with dependents that outlive their owner briefly)."""
         self.extra_namespaces = extra_namespaces
         self.seldon_stand_in = seldon_stand_in
         self.store = Store(Catalogue(), event_log_size=event_log_size)
-        self.server = ApiServer(self.store, bookmark_interval=bookmark_interval, collection_delay=collection_delay)
+        self.server = ApiServer(self.store, bookmark_interval=bookmark_interval, collection_delay=collection_delay,
+                                admin_token=TOKEN)
+        self.server.authorization = self._authorization_default = authorization
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
@@ -99,7 +101,7 @@ class KubeEmulator:
             loop.run_until_complete(site.start())
             self._port = int(runner.addresses[0][1])
             self._loop = loop
-            self.store.on_removed = lambda: self.server.schedule_garbage_collection(loop)
+            self.store.wake_collector = lambda: self.server.schedule_garbage_collection(loop)
         except BaseException as failure:  # reported to start(), which raises it in the caller's thread
             self._startup_error = failure
             self._ready.set()
@@ -136,6 +138,7 @@ class KubeEmulator:
         self.store.clear()
         self.server.requests.clear()
         self.server.faults.clear()
+        self.server.authorization = self._authorization_default
         self._registered_crds = []
         namespaces = self.resource("v1", "Namespace")
         for name in (*BASE_NAMESPACES, *self.extra_namespaces):
@@ -163,11 +166,26 @@ class KubeEmulator:
             raise RuntimeError("the emulator is not running")
         return self._directory / "kubeconfig"
 
-    def kubeconfig(self, namespace: str = "default") -> dict[str, Any]:
+    @property
+    def authorization(self) -> bool:
+        """Whether ServiceAccount tokens are authorized by the RBAC objects stored (the admin token always is)."""
+        return self.server.authorization
+
+    @authorization.setter
+    def authorization(self, enabled: bool) -> None:
+        self.server.authorization = enabled
+
+    def service_account_kubeconfig(self, namespace: str, name: str) -> pathlib.Path:
+        """A kubeconfig whose token acts as ServiceAccount ``namespace/name`` (authorized once ``authorization``)."""
+        path = self.kubeconfig_path.with_name(f"kubeconfig-{namespace}-{name}")
+        path.write_text(yaml.safe_dump(self.kubeconfig(namespace, authorization.token_for(namespace, name))))
+        return path
+
+    def kubeconfig(self, namespace: str = "default", token: str = TOKEN) -> dict[str, Any]:
         return {
             "apiVersion": "v1", "kind": "Config", "preferences": {},
             "clusters": [{"name": "emulator", "cluster": {"server": self.url}}],
-            "users": [{"name": "emulator", "user": {"token": TOKEN}}],
+            "users": [{"name": "emulator", "user": {"token": token}}],
             "contexts": [{"name": "emulator", "context": {"cluster": "emulator", "user": "emulator",
                                                           "namespace": namespace}}],
             "current-context": "emulator",

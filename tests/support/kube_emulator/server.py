@@ -19,10 +19,22 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from kube_emulator import discovery, errors, imagestreamtags, lifecycle, openshift, scale, selectors, watching
+from kube_emulator import (
+    authorization,
+    discovery,
+    errors,
+    imagestreamtags,
+    lifecycle,
+    openshift,
+    scale,
+    selectors,
+    watching,
+)
 from kube_emulator.admission import WriteOptions
 from kube_emulator.resources import ResourceType
 from kube_emulator.store import PATCH_TYPES, Store, WriteResult
+
+_USER = web.RequestKey("user", authorization.User)
 
 
 @dataclasses.dataclass
@@ -55,8 +67,11 @@ class Target:
 
 
 class ApiServer:
-    def __init__(self, store: Store, bookmark_interval: float = 5.0, collection_delay: float = 0.0) -> None:
+    def __init__(self, store: Store, bookmark_interval: float = 5.0, collection_delay: float = 0.2,
+                 admin_token: str = "") -> None:
         self.store = store
+        self.admin_token = admin_token
+        self.authorization = False  # evaluate RBAC for ServiceAccount tokens (authorization.py)
         self.bookmark_interval = bookmark_interval
         self.collection_delay = collection_delay
         self.requests: list[RecordedRequest] = []
@@ -108,6 +123,7 @@ class ApiServer:
 
     async def _dispatch(self, request: web.Request, body_text: str, content_type: str) -> web.StreamResponse:
         segments = [segment for segment in request.path.split("/") if segment]
+        user = self._authenticate(request)
         document = self._discovery(segments)
         if document is not None:
             if request.method != "GET":
@@ -117,6 +133,11 @@ class ApiServer:
         query = request.query
         method = request.method
         verb = _verb(method, target, watching.flag(query.get("watch")))
+        if user is not None:
+            resource_name = target.resource.plural + (f"/{target.subresource}" if target.subresource else "")
+            authorization.authorize(self.store, user, target.resource, authorization.Attributes(
+                verb, target.resource.group, resource_name, target.namespace or "", target.name or ""))
+            request[_USER] = user
         if not target.subresource and verb not in target.resource.verbs:
             raise errors.method_not_allowed(f"{target.resource.qualified_plural} does not support {verb}")
         if target.resource.storage_key == ("image.openshift.io", "imagestreamtags"):
@@ -168,6 +189,18 @@ class ApiServer:
         if method == "DELETE":
             return web.json_response(self._delete(target, query, body_text))
         raise errors.method_not_allowed()
+
+    def _authenticate(self, request: web.Request) -> authorization.User | None:
+        """The ServiceAccount to authorize, or None for the emulator's administrator (or with RBAC off)."""
+        if not self.authorization:
+            return None
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if token == self.admin_token:
+            return None
+        user = authorization.user_of(token)
+        if user is None:
+            raise errors.ApiError(401, "Unauthorized", "Unauthorized")
+        return user
 
     # -- routing ---------------------------------------------------------------------------------------------------
 
@@ -248,8 +281,11 @@ class ApiServer:
         validation = query.get("fieldValidation", "Warn")
         if validation not in ("Strict", "Warn", "Ignore"):
             raise errors.bad_request(f'fieldValidation must be one of Strict, Warn, Ignore, got "{validation}"')
-        return WriteOptions(dry_run=bool(dry_run), field_manager=manager, force=watching.flag(query.get("force")),
-                            field_validation=validation)
+        force = watching.flag(query.get("force")) if "force" in query else None
+        user = request.get(_USER)
+        admit = authorization.owner_reference_admission(self.store, user) if user is not None else None
+        return WriteOptions(dry_run=bool(dry_run), field_manager=manager, force=force, admit=admit,
+                            field_validation=validation, explicit_manager=bool(query.get("fieldManager")))
 
     def _written(self, result: WriteResult) -> web.Response:
         response = web.json_response(result.obj, status=201 if result.created else 200)

@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from kube_emulator import admission, errors, fieldsets, hooks, patching
+from kube_emulator import admission, defaults, errors, fieldsets, hooks, patching
 from kube_emulator.admission import WriteOptions, now_rfc3339
 from kube_emulator.events import StorageKey, Subscriber, WatchEvent
 from kube_emulator.resources import Catalogue, ResourceType
@@ -49,8 +49,8 @@ class Store:
         self._log: collections.deque[WatchEvent] = collections.deque(maxlen=event_log_size)
         self._compacted = 0  # events up to this resourceVersion are no longer in the log
         self._subscribers: set[Subscriber] = set()
-        # Called after any object is removed, so the garbage collector can run in the background.
-        self.on_removed: Callable[[], None] = lambda: None
+        # Called after a removal or a write of owner references, so the garbage collector runs in the background.
+        self.wake_collector: Callable[[], None] = lambda: None
 
     # -- reading -----------------------------------------------------------------------------------------------
 
@@ -175,8 +175,8 @@ class Store:
             if subscriber.storage_key == resource.storage_key:
                 subscriber.push(event)
         hooks.after_commit(self, resource, event_type, obj)
-        if event_type == "DELETED":
-            self.on_removed()
+        if event_type == "DELETED" or metadata.get("ownerReferences"):
+            self.wake_collector()
         return self.present(resource, obj)
 
     # -- writing -----------------------------------------------------------------------------------------------
@@ -223,11 +223,17 @@ class Store:
             if field in metadata and not metadata[field]:
                 metadata.pop(field)  # omitempty in the Go types: an emptied list or map disappears
         warnings = admission.admit_schema(resource, new, options.field_validation)
+        if not resource.custom:
+            defaults.apply_defaults(resource.storage_key, new)
+        admission.check_owner_references(resource, new)
+        admission.check_micro_times(resource, new)
         hooks.before_write(resource, old, new)
         admission.check_immutable(resource, old, new)
+        if options.admit is not None:
+            options.admit(resource, old, new)
         if resource.tracks_generation:
             metadata["generation"] = old["metadata"].get("generation", 1) if old is not None else 1
-            if old is not None and admission.spec_of(resource, old) != admission.spec_of(resource, new):
+            if old is not None and admission.generation_moves(resource, old, new):
                 metadata["generation"] += 1
         return warnings
 
@@ -296,8 +302,10 @@ class Store:
         admission.check_preconditions(resource, old, wanted_version, (new.get("metadata") or {}).get("uid"))
         new["apiVersion"], new["kind"] = resource.api_version, resource.kind
         if subresource == "status":
-            status = new.get("status")
+            status, managed = new.get("status"), (new.get("metadata") or {}).get("managedFields")
             new = copy.deepcopy(old)
+            if not manage_fields:  # server-side apply has computed the ownership already
+                new["metadata"]["managedFields"] = managed
             if status is None:
                 new.pop("status", None)
             else:
@@ -320,6 +328,9 @@ class Store:
         with self.lock:
             if patch_type == "application/apply-patch+yaml":
                 return self._apply(resource, namespace, name, patch, options, subresource)
+            if options.force is not None:
+                raise errors.invalid_patch_options("force", "FieldValueForbidden",
+                                                   "Forbidden: may not be specified for non-apply patch")
             old = self._stored(resource, namespace, name)
             current = self.present(resource, old)
             if patch_type == "application/json-patch+json":
@@ -330,9 +341,7 @@ class Store:
                 patched = patching.merge_patch(current, patch)
             elif patch_type == "application/strategic-merge-patch+json":
                 if resource.custom:
-                    raise errors.ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown "
-                                          "format - accepted media types include: application/json-patch+json, "
-                                          "application/merge-patch+json, application/apply-patch+yaml")
+                    raise errors.no_strategic_merge()
                 patched = patching.strategic_merge(current, patch)
             else:
                 raise errors.unsupported_media_type(patch_type)
@@ -341,20 +350,14 @@ class Store:
 
     def _apply(self, resource: ResourceType, namespace: str, name: str, config: Any, options: WriteOptions,
                subresource: str) -> WriteResult:
-        if not isinstance(config, dict):
-            raise errors.bad_request("an apply configuration must be an object")
-        if not options.field_manager or options.field_manager == "unknown":
-            raise errors.ApiError(400, "BadRequest", 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: '
-                                  "Required value: is required for apply patch")
-        if (config.get("metadata") or {}).get("name", name) != name:
-            raise errors.bad_request("the name of the object does not match the name on the URL")
-        if (config.get("apiVersion"), config.get("kind")) != (resource.api_version, resource.kind):
-            raise errors.bad_request(f"apiVersion and kind of the apply configuration must be "
-                                     f"{resource.api_version} {resource.kind}")
+        admission.check_apply(resource, name, config, options)
         stored = self._objects[resource.storage_key].get((namespace if resource.namespaced else "", name))
+        if stored is None and subresource:
+            raise errors.not_found(resource, name)
         live = self.present(resource, stored) if stored is not None else None
-        merged = fieldsets.apply(resource, live, config, options.field_manager, options.force,
-                                 admission.merge_keys(resource), now_rfc3339())
+        config = admission.apply_scope(resource, config, subresource)
+        merged = fieldsets.apply(resource, live, config, options.field_manager, bool(options.force),
+                                 admission.merge_keys(resource), now_rfc3339(), subresource)
         if stored is None:
             merged.setdefault("metadata", {})["name"] = name
             managed = merged["metadata"].pop("managedFields", [])
@@ -393,5 +396,5 @@ class Store:
             if dry_run:
                 return self.present(resource, new), False
             terminating = self._commit(resource, "MODIFIED", new, old)
-            self.on_removed()  # the collector has dependents or contents to clean up
+            self.wake_collector()  # the collector has dependents or contents to clean up
             return terminating, False
