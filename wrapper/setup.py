@@ -41,7 +41,7 @@ def compile_protos() -> None:
         # Our TensorFlow copies import each other directly; the Seldon messages go through tf_compat.
         target = "seldon_s2i.protos.tensorflow.core.framework" if "tensorflow" in generated.parts else "seldon_s2i.protos.tf_compat"
         fixed = TF_IMPORT.sub(f"from {target} import ", text)
-        fixed = re.sub(r"^import prediction_pb2 ", "from seldon_s2i.protos import prediction_pb2 ", fixed, flags=re.MULTILINE)
+        fixed = re.sub(r"^import (\w+_pb2) ", r"from seldon_s2i.protos import \1 ", fixed, flags=re.MULTILINE)
         if fixed != text:
             generated.write_text(fixed)
 

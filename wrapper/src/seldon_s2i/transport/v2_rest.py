@@ -1,0 +1,97 @@
+"""The Open Inference Protocol (V2) REST routes, added to the Seldon Flask app on the same port.
+
+Health, server and model metadata, and inference with JSON or binary tensor data; every failure answers
+``{"error": "..."}`` with its HTTP status. Registered by :func:`seldon_s2i.transport.rest.create_app`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from flask import Flask, Response, request
+
+from seldon_s2i.codec.json_codec import dumps
+from seldon_s2i.codec.v2 import rest as v2_rest
+from seldon_s2i.errors import describe
+from seldon_s2i.v2_service import V2Service
+
+log = logging.getLogger(__name__)
+
+JSON = "application/json"
+BINARY = "application/octet-stream"
+
+
+def error_response(error: BaseException) -> Response:
+    status, _, message = describe(error)
+    if status >= 500:
+        log.error("V2 request failed: %s", message, exc_info=error)
+    return Response(v2_rest.error_body(message), status=status, mimetype=JSON)
+
+
+def _json(document: object, status: int = 200) -> Response:
+    return Response(dumps(document), status=status, mimetype=JSON)
+
+
+def register(app: Flask, service: V2Service) -> None:
+    """Add the ``/v2`` routes serving ``service`` to ``app``."""
+    def guarded(view: Callable[..., Response]) -> Callable[..., Response]:
+        def run(**kwargs: str) -> Response:
+            try:
+                return view(**kwargs)
+            except Exception as error:
+                return error_response(error)
+
+        run.__name__ = f"v2_{view.__name__}"
+        return run
+
+    # Health answers are the status alone, with an empty body, as the protocol asks.
+    def live() -> Response:
+        return Response(status=200)
+
+    def ready() -> Response:
+        return Response(status=200 if service.ready() else 503)
+
+    def model_ready(name: str, version: str | None = None) -> Response:
+        service.check_model(name, version)
+        return Response(status=200 if service.ready() else 503)
+
+    def server_metadata() -> Response:
+        return _json(service.server_metadata())
+
+    def model_metadata(name: str, version: str | None = None) -> Response:
+        service.check_model(name, version)
+        return _json(service.model_metadata())
+
+    def infer(name: str, version: str | None = None) -> Response:
+        done = service.timer("v2-rest")
+        try:
+            service.check_model(name, version)
+            decoded = v2_rest.decode_request(
+                request.get_data(cache=False), request.headers.get(v2_rest.HEADER_LENGTH)
+            )
+            decoded.model_version = version or ""
+            body, json_length = v2_rest.encode_response(service.infer(decoded), decoded)
+            if json_length is None:
+                answer = Response(body, mimetype=JSON)
+            else:
+                answer = Response(body, mimetype=BINARY)
+                answer.headers[v2_rest.HEADER_LENGTH] = str(json_length)
+        except Exception as error:
+            answer = error_response(error)
+        done(answer.status_code)
+        return answer
+
+    rules: list[tuple[str, Callable[..., Response], str]] = [
+        ("/v2/health/live", live, "GET"),
+        ("/v2/health/ready", ready, "GET"),
+        ("/v2", server_metadata, "GET"),
+        ("/v2/models/<name>/ready", model_ready, "GET"),
+        ("/v2/models/<name>/versions/<version>/ready", model_ready, "GET"),
+        ("/v2/models/<name>", model_metadata, "GET"),
+        ("/v2/models/<name>/versions/<version>", model_metadata, "GET"),
+        ("/v2/models/<name>/infer", infer, "POST"),
+        ("/v2/models/<name>/versions/<version>/infer", infer, "POST"),
+    ]
+    for path, view, method in rules:
+        app.add_url_rule(path, f"v2:{path}", guarded(view), methods=[method])
