@@ -2,7 +2,7 @@
 
 Checks: it prints a v1 List (JSON by default, YAML on request) on stdout and the
 template's message (webhook URLs) on stderr; two renders generate different webhook
-secrets; -p, --param-file, -l and stdin work; --parameters lists the parameters; bad
+secrets; -p, --param-file, -l (comma-separated pairs, like oc) and stdin work; --parameters lists the parameters; bad
 input (missing required parameter, unknown parameter, malformed -p, missing file,
 invalid YAML, not a template) exits 2 with one clear line and no traceback.
 """
@@ -59,14 +59,17 @@ def test_two_renders_generate_different_webhook_secrets() -> None:
 def test_yaml_output_quiet_mode_labels_and_param_file(tmp_path: Path) -> None:
     param_file = tmp_path / "params.env"
     param_file.write_text("# my model\nNAME=wine\n\nSOURCE_REPOSITORY_REF=release-1\n")
-    result = run(str(MODEL_TEMPLATE), "--param-file", str(param_file), "-l", "team=ml", "-o", "yaml", "-q")
+    result = run(str(MODEL_TEMPLATE), "--param-file", str(param_file), "-l", "team=ml,tier=gold", "-l", "env=prod",
+                 "-o", "yaml", "-q")
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     objects = yaml.safe_load(result.stdout)["items"]
     build_config = next(item for item in objects if item["kind"] == "BuildConfig")
     assert build_config["metadata"]["name"] == "wine"
     assert build_config["spec"]["source"]["git"]["ref"] == "release-1"
-    assert all(item["metadata"]["labels"]["team"] == "ml" for item in objects)
+    # -l takes comma-separated pairs, as in oc process.
+    for item in objects:
+        assert {"team": "ml", "tier": "gold", "env": "prod"}.items() <= item["metadata"]["labels"].items()
 
 
 def test_reads_the_template_from_stdin() -> None:

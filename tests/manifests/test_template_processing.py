@@ -1,6 +1,6 @@
 """OpenShift's template-processing rules, as `seldon-s2i template process` implements them.
 
-Checks: ${X} inside strings; ${{X}} as a JSON value (and the string fallback); unknown
+Checks: ${X} inside strings; ${{X}} as a JSON value (and the string fallback), a field set to null removed; unknown
 references left alone; generated values (fresh each time, matching the expression);
 supplied values beating defaults and generators; required parameters; unknown
 parameters; literal namespaces stripped, parameterised ones kept; template labels on
@@ -50,6 +50,20 @@ def test_value_references_become_json_values() -> None:
     assert spec["text"] == "not json"  # not valid JSON: stays a string, as in oc
     assert spec["quoted"] == "3"  # ${N} always gives a string
     assert spec["mixed"] == "n=${{N}}"  # ${{N}} only counts as the whole string
+
+
+def test_a_field_set_to_json_null_is_removed_as_oc_process_does() -> None:
+    source = template(
+        [{"apiVersion": "v1", "kind": "Thing", "metadata": {"name": "x"},
+          "spec": {"sourceSecret": "${{SECRET}}", "resources": "${{RESOURCES}}", "kept": None,
+                   "items": [{"ref": "${{SECRET}}", "name": "a"}]}}],
+        [{"name": "SECRET", "value": "null"}, {"name": "RESOURCES", "value": "null"}],
+    )
+    spec = templates.process(source).objects[0]["spec"]
+    # library-go drops the key a ${{X}} null lands on; a null written in the template itself stays.
+    assert spec == {"kept": None, "items": [{"name": "a"}]}
+    given = templates.process(source, {"SECRET": '{"name": "git"}'}).objects[0]["spec"]
+    assert given["sourceSecret"] == {"name": "git"} and "resources" not in given
 
 
 def test_references_to_unknown_parameters_are_left_alone() -> None:

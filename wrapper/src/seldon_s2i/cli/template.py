@@ -84,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
             print(parameter_table(template))
             return 0
         values = collect_values(args.param, args.param_file)
-        labels = dict(parse_assignment(text, "label") for text in args.labels)
+        # Like oc: each -l holds one or more comma-separated key=value pairs.
+        labels = dict(parse_assignment(pair, "label") for text in args.labels for pair in text.split(","))
         result = templates.process(template, values, extra_labels=labels, ignore_unknown=args.ignore_unknown_parameters)
     except templates.TemplateError as error:
         raise CommandError(f"{args.template}: {error}") from None
@@ -126,7 +127,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--param-file", action="append", default=[], metavar="FILE", help="read NAME=VALUE lines from FILE"
     )
     process_parser.add_argument(
-        "-l", "--labels", action="append", default=[], metavar="KEY=VALUE", help="add a label to every object"
+        "-l", "--labels", action="append", default=[], metavar="KEY=VALUE[,KEY=VALUE]",
+        help="add labels to every object (comma-separated, repeatable)"
     )
     process_parser.add_argument("-o", "--output", choices=("json", "yaml"), default="json", help="output format")
     process_parser.add_argument(

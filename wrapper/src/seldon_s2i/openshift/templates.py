@@ -12,8 +12,9 @@ rules follow OpenShift's template processor:
    in the namespace they are created in); one holding a ``${NAME}`` reference is kept.
 4. In every string, ``${NAME}`` is replaced wherever it appears. A string that is
    exactly ``${{NAME}}`` is replaced by the value read as JSON, so ``"${{REPLICAS}}"``
-   becomes the integer 2; a value that is not JSON stays a string. References to
-   unknown parameters are left untouched.
+   becomes the integer 2; a value that is not JSON stays a string. A field whose
+   ``${{NAME}}`` renders to JSON ``null`` is removed, as ``oc process`` leaves it
+   unset. References to unknown parameters are left untouched.
 5. The template labels (and any extra labels) are set on every object's
    ``metadata.labels``, overwriting equal keys.
 """
@@ -170,7 +171,13 @@ def substitute(value: Any, values: Mapping[str, str]) -> Any:
     if isinstance(value, str):
         return substitute_string(value, values)
     if isinstance(value, Mapping):
-        return {substitute_text(str(key), values): substitute(item, values) for key, item in value.items()}
+        rendered = {substitute_text(str(key), values): substitute(item, values) for key, item in value.items()}
+        # A field that ${{NAME}} set to null is dropped; a null written in the template stays.
+        return {
+            key: item
+            for (key, item), original in zip(rendered.items(), value.values(), strict=True)
+            if item is not None or not isinstance(original, str)
+        }
     if isinstance(value, list):
         return [substitute(item, values) for item in value]
     return copy.deepcopy(value)
