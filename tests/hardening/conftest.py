@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
-COMPONENTS = Path(__file__).parent / "components"
+sys.path.insert(0, str(Path(__file__).parent))  # the request generator beside the tests
 
 
 @pytest.fixture(scope="session")

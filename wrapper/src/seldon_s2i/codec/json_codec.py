@@ -23,6 +23,7 @@ from seldon_s2i.protos.tf_compat import tensor_pb2
 
 TRANSPORT = "rest"
 _DUMP_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+MAX_ANSWER_DEPTH = 254  # orjson's serialisation limit
 
 
 def loads(body: bytes | str) -> Any:
@@ -49,6 +50,11 @@ def dumps(document: Any) -> bytes:
     try:
         return orjson.dumps(document, default=_default, option=_DUMP_OPTIONS)
     except TypeError as error:  # orjson.JSONEncodeError is a TypeError
+        if "Recursion limit" in str(error):
+            # Only a request nested that deep (orjson parses up to 1,024 levels) gives such an answer: the client's fault.
+            raise SeldonMicroserviceException(
+                f"Cannot encode the answer as JSON: it is nested more than {MAX_ANSWER_DEPTH} levels deep"
+            ) from None
         raise SeldonMicroserviceException(f"Cannot encode response as JSON: {error}", status_code=500) from None
 
 
@@ -71,6 +77,8 @@ def decode_message(document: Any) -> Message:
     meta = document.get("meta") or {}
     if not isinstance(meta, dict):
         raise SeldonMicroserviceException("Invalid request: meta must be an object")
+    if meta:
+        _check_meta(meta)
     status = document.get("status")
     if "data" in document:
         data = document["data"]
@@ -95,6 +103,21 @@ def decode_message(document: Any) -> Message:
         "Invalid request data type: expected one of data, jsonData, strData or binData, got "
         + (", ".join(sorted(document)) or "an empty object")
     )
+
+
+_META_SHAPES = {"tags": (dict, "an object"), "routing": (dict, "an object"), "requestPath": (dict, "an object"),
+                "metrics": (list, "a list"), "puid": (str, "a string")}
+
+
+def _check_meta(meta: dict[str, Any]) -> None:
+    # As Seldon's protobuf parsing would: a client sending meta.tags as a list is told so (400), not answered 500.
+    for key, (kind, described) in _META_SHAPES.items():
+        value = meta.get(key)
+        if value is not None and not isinstance(value, kind):
+            raise SeldonMicroserviceException(f"Invalid request: meta.{key} must be {described}, got {type(value).__name__}")
+    for metric in meta.get("metrics") or ():
+        if not isinstance(metric, dict):
+            raise SeldonMicroserviceException(f"Invalid request: each of meta.metrics must be an object, got {type(metric).__name__}")
 
 
 def _decode_data(data: dict[str, Any]) -> tuple[DataKind, np.ndarray]:

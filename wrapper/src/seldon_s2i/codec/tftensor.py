@@ -39,6 +39,8 @@ _BY_NUMPY = {dtype.newbyteorder("=") if dtype.byteorder != "|" else dtype: numbe
 def to_numpy(proto: Any) -> np.ndarray:
     """Decode a TensorProto into a (writable) numpy array."""
     shape = tuple(int(dim.size) for dim in proto.tensor_shape.dim)
+    if any(size < 0 for size in shape):
+        raise SeldonMicroserviceException(f"tftensor shape {list(shape)} has a negative dimension")
     count = int(np.prod(shape)) if shape else 1
     if proto.dtype == _DT_STRING:
         values = np.array(list(proto.string_val), dtype=object)

@@ -19,6 +19,7 @@ from seldon_s2i.codec.base import Codec
 from seldon_s2i.errors import describe, grpc_status_for
 from seldon_s2i.handler import Handler, Inbound, Outbound, Raw
 from seldon_s2i.protos import prediction_pb2
+from seldon_s2i.transport.grpc_requests import lenient_parser, refusing_malformed
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +114,8 @@ def _handlers(servicer: SeldonServicer) -> list[grpc.GenericRpcHandler]:
         descriptor = prediction_pb2.DESCRIPTOR.services_by_name[service]
         methods = {
             method.name: grpc.unary_unary_rpc_method_handler(
-                getattr(servicer, method.name),
-                request_deserializer=message_factory.GetMessageClass(method.input_type).FromString,
+                refusing_malformed(getattr(servicer, method.name)),
+                request_deserializer=lenient_parser(message_factory.GetMessageClass(method.input_type)),
                 response_serializer=_serialize,
             )
             for method in descriptor.methods

@@ -38,7 +38,13 @@ def _form_document(req: Request) -> Any:
         document[key] = value if key == "strData" else json_codec.loads(value)
     for key, upload in req.files.items():
         content = upload.read()
-        document[key] = base64.b64encode(content).decode("ascii") if key == "binData" else content.decode("utf-8")
+        if key == "binData":
+            document[key] = base64.b64encode(content).decode("ascii")
+            continue
+        try:
+            document[key] = content.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise SeldonMicroserviceException(f"Form file {key} is not UTF-8 text ({error}); send bytes as binData") from None
     return document
 
 
