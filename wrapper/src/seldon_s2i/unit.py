@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import orjson
+
+from seldon_s2i import environment
 
 NOT_IMPLEMENTED = "NOT_IMPLEMENTED"
 
@@ -41,8 +43,10 @@ class UnitInfo:
         return {self.unit_id: self.image} if self.unit_id else None
 
     @classmethod
-    def from_environment(cls, environ: dict[str, str] | None = None) -> UnitInfo:
-        env = os.environ if environ is None else environ
+    def from_environment(cls, env: Mapping[str, str] | None = None) -> UnitInfo:
+        """The identity in ``env``, by default this process's environment."""
+        if env is None:
+            env = environment.current()
         labels_text = env.get("PREDICTOR_LABELS", "")
         version = NOT_IMPLEMENTED
         if labels_text:

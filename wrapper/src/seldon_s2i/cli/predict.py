@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 
+from seldon_s2i import environment
 from seldon_s2i.cli.errors import CommandError
 from seldon_s2i.client import OPERATIONS, ClientError, call_grpc, call_rest
 
@@ -30,6 +31,13 @@ def register(subparsers: Any) -> None:
     payload.add_argument("--file", type=Path, help="a file holding a Seldon message as JSON")
     payload.add_argument("--str", dest="str_data", help="a string payload (strData)")
     parser.add_argument("--timeout", type=float, default=30, help="seconds to wait for the answer")
+    parser.add_argument(
+        "--max-message-size",
+        type=environment.argument_type(environment.parse_size),
+        default=None,
+        help="largest message to send or accept, in bytes or as a Kubernetes quantity (10Mi, 100M); "
+        f"default: the server's, [{environment.MAX_MESSAGE_SIZE}] or 100Mi",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -49,12 +57,18 @@ def _message(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    limit = args.max_message_size
+    if limit is None:
+        try:
+            limit = environment.max_message_bytes(environment.current())
+        except environment.SettingError as error:
+            raise CommandError(str(error)) from None
     message = _message(args)
     try:
         if args.grpc:
-            answer = call_grpc(args.endpoint, args.method, message, args.timeout)
+            answer = call_grpc(args.endpoint, args.method, message, args.timeout, limit)
         else:
-            answer = call_rest(args.endpoint, args.method, message, args.timeout)
+            answer = call_rest(args.endpoint, args.method, message, args.timeout, limit)
     except ClientError as error:
         raise CommandError(str(error)) from None
     sys.stdout.write(orjson.dumps(answer, option=orjson.OPT_INDENT_2).decode() + "\n")

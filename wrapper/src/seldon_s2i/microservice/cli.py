@@ -9,9 +9,8 @@ import sys
 import tempfile
 from collections.abc import Sequence
 
+from seldon_s2i import environment
 from seldon_s2i.microservice import settings as settings_module
-
-METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def configure_logging(level: str) -> None:
@@ -22,9 +21,8 @@ def configure_logging(level: str) -> None:
     )
 
 
-def _prepare_metrics_dir() -> tuple[str, bool]:
+def _prepare_metrics_dir(given: str | None) -> tuple[str, bool]:
     """A fresh multiprocess metrics folder; it must exist before prometheus_client is imported anywhere."""
-    given = os.environ.get(METRICS_DIR_ENV)
     if given:
         os.makedirs(given, exist_ok=True)
         for name in os.listdir(given):
@@ -32,7 +30,7 @@ def _prepare_metrics_dir() -> tuple[str, bool]:
                 os.unlink(os.path.join(given, name))
         return given, False
     folder = tempfile.mkdtemp(prefix="seldon-metrics-")
-    os.environ[METRICS_DIR_ENV] = folder
+    environment.export(settings_module.METRICS_DIR_VARIABLE, folder)  # prometheus_client reads it from there
     return folder, True
 
 
@@ -43,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from seldon_s2i.microservice.supervisor import validate
 
         return validate(settings)
-    folder, created = _prepare_metrics_dir()
+    folder, created = _prepare_metrics_dir(settings.metrics_dir)
     try:
         from seldon_s2i.microservice.supervisor import run
 

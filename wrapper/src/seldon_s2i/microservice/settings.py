@@ -2,27 +2,29 @@
 
 Flags and environment variables are those of Seldon Core 1.x's
 ``seldon-core-microservice``, so existing manifests and s2i environments work
-unchanged; flags this wrapper adds are marked in --help.
+unchanged; flags this wrapper adds are marked in --help. The environment comes
+from :mod:`seldon_s2i.environment` (the only module reading it). A new valued
+setting is one row of ``OPTIONS`` (flag, variable, parser, default, help) and a
+field of :class:`Settings`.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from seldon_s2i import environment
 from seldon_s2i.component.contract import ServiceType
+from seldon_s2i.environment import SettingError, Variables, argument_type, parse_integer, parse_seconds, parse_size
+from seldon_s2i.unit import UnitInfo
 
 ANNOTATIONS_FILE = Path("/etc/podinfo/annotations")
 GRPC_MAX_MESSAGE_ANNOTATION = "seldon.io/grpc-max-message-size"
-DEFAULT_MAX_MESSAGE_BYTES = 100 * 1024 * 1024
-
-
-def env_bool(environ: Mapping[str, str], name: str, default: bool = False) -> bool:
-    value = environ.get(name)
-    return default if value is None else value.strip().lower() in ("1", "true", "t")
+DEFAULT_MAX_MESSAGE_BYTES = environment.DEFAULT_MAX_MESSAGE_BYTES
+METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def read_annotations(path: Path = ANNOTATIONS_FILE) -> dict[str, str]:
@@ -37,6 +39,9 @@ def read_annotations(path: Path = ANNOTATIONS_FILE) -> dict[str, str]:
         if sep:
             annotations[key.strip()] = value.strip().strip('"')
     return annotations
+
+
+PROTOCOLS = ("both", "seldon", "v2")
 
 
 @dataclass(frozen=True)
@@ -62,36 +67,64 @@ class Settings:
     model_metadata: str | None
     pidfile: str | None
     validate_only: bool
+    unit: UnitInfo  # who this microservice is in a deployment (PREDICTIVE_UNIT_ID, …)
+    metrics_dir: str | None  # PROMETHEUS_MULTIPROC_DIR, if the platform set one
+    protocol: str = "both"  # which protocols to serve: "seldon", "v2" (Open Inference) or "both"
 
 
-def _int_env(environ: Mapping[str, str], name: str, default: int) -> int:
-    value = environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise SystemExit(f"seldon-microservice: error: environment variable {name}={value!r} is not an integer") from None
+@dataclass(frozen=True)
+class Option:
+    """A valued flag of ``seldon-microservice`` and the environment variable that sets its default.
+
+    ``parse`` reads both (a bad value names the flag or the variable and the accepted forms); a ``None``
+    default is resolved in :func:`parse`.
+    """
+
+    flag: str
+    variable: str | None
+    parse: Callable[[str], Any]
+    default: Any
+    help: str
 
 
-# Integer flags whose default comes from an environment variable, as in seldon-core-microservice.
-_INTEGER_FLAGS: tuple[tuple[str, str, int, str], ...] = (
-    ("--http-port", "PREDICTIVE_UNIT_HTTP_SERVICE_PORT", 9000, "REST port"),
-    ("--grpc-port", "PREDICTIVE_UNIT_GRPC_SERVICE_PORT", 5000, "gRPC port"),
-    ("--metrics-port", "PREDICTIVE_UNIT_METRICS_SERVICE_PORT", 6000, "Prometheus port, serving /prometheus and /metrics"),
-    ("--workers", "GUNICORN_WORKERS", 1, "REST worker processes, each calling load()"),
-    ("--threads", "GUNICORN_THREADS", 1, "threads running user code per REST worker"),
-    ("--single-threaded", "FLASK_SINGLE_THREADED", 0, "1 forces one thread per REST worker"),
-    ("--grpc-workers", "GRPC_WORKERS", 1, "gRPC worker processes sharing the port (SO_REUSEPORT); 0 disables gRPC"),
-    ("--grpc-threads", "GRPC_THREADS", 1, "threads per gRPC worker"),
-    ("--max-requests", "GUNICORN_MAX_REQUESTS", 0, "gunicorn recycling, not applicable to this server; accepted"),
-    ("--max-requests-jitter", "GUNICORN_MAX_REQUESTS_JITTER", 0, "accepted for compatibility"),
-    ("--keepalive", "GUNICORN_KEEPALIVE", 2, "accepted for compatibility; HTTP keep-alive is always on"),
+# The valued flags, as in seldon-core-microservice; flags this wrapper adds say so in their help.
+OPTIONS: tuple[Option, ...] = (
+    Option("--http-port", "PREDICTIVE_UNIT_HTTP_SERVICE_PORT", parse_integer, 9000, "REST port"),
+    Option("--grpc-port", "PREDICTIVE_UNIT_GRPC_SERVICE_PORT", parse_integer, 5000, "gRPC port"),
+    Option("--metrics-port", "PREDICTIVE_UNIT_METRICS_SERVICE_PORT", parse_integer, 6000,
+           "Prometheus port, serving /prometheus and /metrics"),
+    Option("--workers", "GUNICORN_WORKERS", parse_integer, 1, "REST worker processes, each calling load()"),
+    Option("--threads", "GUNICORN_THREADS", parse_integer, 1, "threads running user code per REST worker"),
+    Option("--single-threaded", "FLASK_SINGLE_THREADED", parse_integer, 0, "1 forces one thread per REST worker"),
+    Option("--grpc-workers", "GRPC_WORKERS", parse_integer, 1,
+           "gRPC worker processes sharing the port (SO_REUSEPORT); 0 disables gRPC"),
+    Option("--grpc-threads", "GRPC_THREADS", parse_integer, 1, "threads per gRPC worker"),
+    Option("--max-requests", "GUNICORN_MAX_REQUESTS", parse_integer, 0,
+           "gunicorn recycling, not applicable to this server; accepted"),
+    Option("--max-requests-jitter", "GUNICORN_MAX_REQUESTS_JITTER", parse_integer, 0, "accepted for compatibility"),
+    Option("--keepalive", "GUNICORN_KEEPALIVE", parse_integer, 2,
+           "accepted for compatibility; HTTP keep-alive is always on"),
+    Option("--tracing", "TRACING", parse_integer, 0, "OpenTracing is not supported; accepted for compatibility"),
+    Option(
+        "--max-message-size",
+        environment.MAX_MESSAGE_SIZE,
+        parse_size,
+        None,
+        "largest REST body and gRPC message, in bytes or as a Kubernetes quantity (10Mi, 100M); larger REST "
+        "bodies get 413, larger gRPC messages RESOURCE_EXHAUSTED (added by seldon-s2i; default 100Mi, or the "
+        f"pod annotation {GRPC_MAX_MESSAGE_ANNOTATION})",
+    ),
+    Option("--graceful-timeout", "SELDON_GRACEFUL_TIMEOUT", parse_seconds, 25.0,
+           "seconds to finish in-flight requests after SIGTERM (added by seldon-s2i)"),
 )
 
 
+def _fail(message: str) -> SystemExit:
+    return SystemExit(f"seldon-microservice: error: {message}")
+
+
 def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
-    env = environ
+    env = Variables(environ)
     parser = argparse.ArgumentParser(
         prog="seldon-microservice",
         description=(
@@ -115,40 +148,46 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
     parser.add_argument("--persistence", type=int, default=0, help="deprecated in Seldon Core; accepted and ignored")
     parser.add_argument(
         "--parameters",
-        default=env.get("PREDICTIVE_UNIT_PARAMETERS", "[]"),
+        default=env.text("PREDICTIVE_UNIT_PARAMETERS", "[]"),
         help='JSON list of {"name","value","type"} (INT, FLOAT, DOUBLE, STRING, BOOL) passed to the class '
         "constructor [PREDICTIVE_UNIT_PARAMETERS]",
     )
     parser.add_argument(
         "--log-level",
-        default=env.get("SELDON_LOG_LEVEL", "INFO"),
+        default=env.text("SELDON_LOG_LEVEL", "INFO"),
         type=str.upper,
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
         help="log level [SELDON_LOG_LEVEL]",
     )
-    parser.add_argument("--debug", action="store_true", default=env_bool(env, "SELDON_DEBUG"),
+    parser.add_argument("--debug", action="store_true", default=env.boolean("SELDON_DEBUG", False),
                         help="debug logging [SELDON_DEBUG]")
-    parser.add_argument("--tracing", type=int, default=_int_env(env, "TRACING", 0),
-                        help="OpenTracing is not supported; accepted for compatibility [TRACING]")
-    parser.add_argument("--host", default=env.get("SELDON_HOST", "0.0.0.0"),
+    parser.add_argument("--host", default=env.text("SELDON_HOST", "0.0.0.0"),
                         help="address to bind all servers to (added by seldon-s2i) [SELDON_HOST]")
-    for flag, variable, default, meaning in _INTEGER_FLAGS:
-        parser.add_argument(flag, type=int, default=_int_env(env, variable, default), help=f"{meaning} [{variable}]")
-    parser.add_argument("--access-log", action="store_true", default=env_bool(env, "GUNICORN_ACCESS_LOG"),
+    for option in OPTIONS:
+        try:
+            default = option.default if option.variable is None else env.value(option.variable, option.parse, option.default)
+        except SettingError as error:
+            raise _fail(str(error)) from None
+        parser.add_argument(
+            option.flag,
+            type=argument_type(option.parse),
+            default=default,
+            help=option.help + (f" [{option.variable}]" if option.variable else ""),
+        )
+    parser.add_argument("--access-log", action="store_true", default=env.boolean("GUNICORN_ACCESS_LOG", False),
                         help="log every REST request [GUNICORN_ACCESS_LOG]")
     parser.add_argument("--pidfile", default=None, help="write the supervisor's process id to this file")
+    protocol = env.text("SELDON_PROTOCOL", "both").strip().lower()
+    if protocol not in PROTOCOLS:
+        raise _fail(f"environment variable SELDON_PROTOCOL={protocol!r} must be one of {', '.join(PROTOCOLS)}")
     parser.add_argument(
-        "--max-message-size",
-        type=int,
-        default=None,
-        help="largest REST body and gRPC message in bytes; larger REST bodies get 413, larger gRPC messages "
-        "RESOURCE_EXHAUSTED (added by seldon-s2i; default 100 MiB, or the pod annotation "
-        f"{GRPC_MAX_MESSAGE_ANNOTATION}) [SELDON_MAX_MESSAGE_SIZE]",
+        "--protocol",
+        type=str.lower,
+        choices=PROTOCOLS,
+        default=protocol,
+        help="serve Seldon's protocol, the Open Inference Protocol (V2: /v2 paths, inference.GRPCInferenceService) "
+        "or both, on the same ports (added by seldon-s2i) [SELDON_PROTOCOL]",
     )
-    parser.add_argument("--graceful-timeout", type=float,
-                        default=float(env.get("SELDON_GRACEFUL_TIMEOUT", "25")),
-                        help="seconds to finish in-flight requests after SIGTERM (added by seldon-s2i) "
-                        "[SELDON_GRACEFUL_TIMEOUT]")
     parser.add_argument(
         "--validate",
         action="store_true",
@@ -159,19 +198,25 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
 
 
 def parse(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
-    env = os.environ if environ is None else environ
-    args = build_parser(env).parse_args(argv)
+    """The settings of this run: flags win over the environment (``environ``, by default the process's)."""
+    env_map = environment.current() if environ is None else environ
+    env = Variables(env_map)
+    args = build_parser(env_map).parse_args(argv)
     max_message = args.max_message_size
     if max_message is None:
-        annotation = read_annotations().get(GRPC_MAX_MESSAGE_ANNOTATION)
-        max_message = _int_env({"v": env.get("SELDON_MAX_MESSAGE_SIZE") or annotation or ""}, "v", DEFAULT_MAX_MESSAGE_BYTES)
+        try:
+            max_message = environment.max_message_bytes(env_map, read_annotations().get(GRPC_MAX_MESSAGE_ANNOTATION))
+        except SettingError as error:
+            raise _fail(f"{error} ({GRPC_MAX_MESSAGE_ANNOTATION} in {ANNOTATIONS_FILE})") from None
     threads = 1 if args.single_threaded else args.threads
     for name, value in (("--workers", args.workers), ("--threads", threads), ("--grpc-threads", args.grpc_threads)):
         if value < 1:
-            raise SystemExit(f"seldon-microservice: error: {name} must be at least 1, got {value}")
+            raise _fail(f"{name} must be at least 1, got {value}")
     if args.grpc_workers < 0:
-        raise SystemExit("seldon-microservice: error: --grpc-workers must be 0 or more")
-    metrics_endpoint = env.get("PREDICTIVE_UNIT_METRICS_ENDPOINT", "/metrics")
+        raise _fail("--grpc-workers must be 0 or more")
+    if max_message < 1:
+        raise _fail(f"--max-message-size must be at least 1 byte, got {max_message}")
+    metrics_endpoint = env.text("PREDICTIVE_UNIT_METRICS_ENDPOINT", "/metrics")
     return Settings(
         interface_name=args.interface_name,
         service_type=ServiceType(args.service_type),
@@ -189,9 +234,12 @@ def parse(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None =
         graceful_timeout=args.graceful_timeout,
         access_log=args.access_log,
         log_level="DEBUG" if args.debug else args.log_level,
-        payload_passthrough=env_bool(env, "PAYLOAD_PASSTHROUGH"),
-        include_metrics_in_response=env_bool(env, "INCLUDE_METRICS_IN_CLIENT_RESPONSE", True),
-        model_metadata=env.get("MODEL_METADATA") or None,
+        payload_passthrough=env.boolean("PAYLOAD_PASSTHROUGH", False),
+        include_metrics_in_response=env.boolean("INCLUDE_METRICS_IN_CLIENT_RESPONSE", True),
+        model_metadata=env.optional_text("MODEL_METADATA"),
         pidfile=args.pidfile,
         validate_only=args.validate,
+        unit=UnitInfo.from_environment(env_map),
+        metrics_dir=env.optional_text(METRICS_DIR_VARIABLE),
+        protocol=args.protocol,
     )

@@ -13,7 +13,7 @@ from typing import Any
 from seldon_s2i.component.adapter import Component
 from seldon_s2i.microservice.settings import Settings
 from seldon_s2i.service import SeldonService, ServiceOptions
-from seldon_s2i.unit import UnitInfo
+from seldon_s2i.v2_service import V2Model, V2Service
 
 log = logging.getLogger("seldon_s2i.microservice")
 
@@ -36,12 +36,23 @@ def build_service(user: Any, settings: Settings) -> SeldonService:
     except Exception as error:
         log.exception("load() of %s failed: %s: %s", type(user).__name__, type(error).__name__, error)
         raise SystemExit(1) from None
-    unit = UnitInfo.from_environment()
+    unit = settings.unit
     options = ServiceOptions(
         include_metrics_in_response=settings.include_metrics_in_response,
         model_metadata=settings.model_metadata,
     )
     return SeldonService(component, unit, MetricsRecorder(unit), options)
+
+
+def v2_service(user: Any, service: SeldonService, settings: Settings) -> V2Service | None:
+    """The Open Inference (V2) side of ``service``, unless only Seldon's protocol is served.
+
+    V2 clients call the model by its graph node name (PREDICTIVE_UNIT_ID), else by its class name.
+    """
+    if settings.protocol == "seldon":
+        return None
+    name = settings.unit.unit_id or type(user).__name__
+    return V2Service(service, V2Model(name, settings.service_type.value))
 
 
 def grpc_worker(user: Any, settings: Settings) -> None:
@@ -52,7 +63,14 @@ def grpc_worker(user: Any, settings: Settings) -> None:
     service = build_service(user, settings)
     address = f"{settings.host}:{settings.grpc_port}"
     try:
-        server = build_server(service, address, settings.grpc_threads, settings.max_message_bytes)
+        server = build_server(
+            service,
+            address,
+            settings.grpc_threads,
+            settings.max_message_bytes,
+            v2=v2_service(user, service, settings),
+            seldon=settings.protocol != "v2",
+        )
     except (RuntimeError, OSError):
         log.error("cannot serve gRPC on %s: the port is taken or the address is not local", address)
         raise SystemExit(1) from None
@@ -91,7 +109,11 @@ def rest_server(user: Any, settings: Settings) -> None:
     def load_app(_target: Any) -> Any:
         service = build_service(user, settings)
         app = create_app(
-            service, max_request_bytes=settings.max_message_bytes, payload_passthrough=settings.payload_passthrough
+            service,
+            max_request_bytes=settings.max_message_bytes,
+            payload_passthrough=settings.payload_passthrough,
+            v2=v2_service(user, service, settings),
+            seldon=settings.protocol != "v2",
         )
         return RequestLimits(app, settings.max_message_bytes)
 
