@@ -114,3 +114,16 @@ def test_owner_references_need_delete_and_block_owner_deletion_needs_finalizers(
     assert ("cannot set blockOwnerDeletion if an ownerReference refers to a resource you can't set finalizers on: "
             'User "system:serviceaccount:default:robot" cannot update resource "configmaps/finalizers"'
             ) in json.loads(raised.value.body)["message"]
+
+
+def test_an_apply_that_creates_needs_create_too(rbac: KubeEmulator) -> None:
+    _grant(rbac, [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["patch"]}])
+    path = f"{rbac.url}/api/v1/namespaces/default/configmaps/applied"
+    token = {"Authorization": "Bearer emulated-sa:default:robot", "Content-Type": "application/apply-patch+yaml"}
+    body = json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "applied"}, "data": {"a": "1"}})
+    refused = requests.patch(path, data=body, headers=token, params={"fieldManager": "robot"}, timeout=10)
+    assert refused.status_code == 403
+    assert 'cannot create resource "configmaps"' in refused.json()["message"]
+    rbac.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "applied", "namespace": "default"}})
+    assert requests.patch(path, data=body, headers=token, params={"fieldManager": "robot"},
+                          timeout=10).status_code == 200

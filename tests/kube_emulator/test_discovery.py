@@ -134,3 +134,10 @@ def test_openshift_python_wrapper_resources_work(kube_emulator: KubeEmulator) ->
     assert [item.name for item in ConfigMap.get(client=client, namespace="wrapped")] == ["settings"]
     config.clean_up(wait=True)
     assert not config.exists
+
+
+def test_a_plain_kubernetes_api_serves_no_openshift_groups() -> None:
+    with KubeEmulator(openshift=False) as cluster:
+        groups = {group.name for group in kubernetes.client.ApisApi(cluster.api_client()).get_api_versions().groups}
+        assert "apps" in groups
+        assert not any(group.endswith(".openshift.io") for group in groups)

@@ -4,7 +4,8 @@ With ``KubeEmulator(authorization=True)`` (or ``cluster.authorization = True``) 
 from ``cluster.service_account_kubeconfig(namespace, name)`` is evaluated as the real RBAC authorizer does
 (RoleBindings in the request's namespace to a Role or ClusterRole, ClusterRoleBindings; verbs, apiGroups,
 resources with ``/subresource``, resourceNames, ``*``) and refused with the API server's 403. The
-OwnerReferencesPermissionEnforcement admission plugin (on by default on OpenShift) is emulated too: changing
+OwnerReferencesPermissionEnforcement admission plugin (on by default on OpenShift) is emulated too, and an apply
+that creates needs ``create``: changing
 ownerReferences needs ``delete`` on the object, and setting ``blockOwnerDeletion`` needs ``update`` on the
 owner's ``finalizers`` subresource. The emulator's own token stays a cluster administrator; discovery and
 health paths are open to any authenticated user, as the bootstrap ``system:discovery`` role grants.
@@ -127,9 +128,15 @@ def authorize(store: Store, user: User, resource: ResourceType, attributes: Attr
 Admission = Callable[[ResourceType, "dict[str, Any] | None", "dict[str, Any]"], None]
 
 
-def owner_reference_admission(store: Store, user: User) -> Admission:
-    """The OwnerReferencesPermissionEnforcement check, run by the store on the object about to be written."""
+def write_admission(store: Store, user: User, method: str) -> Admission:
+    """Checks run by the store on the object about to be written: a server-side apply that creates the object
+    needs ``create`` as well as ``patch`` (as the API server authorizes it), and the
+    OwnerReferencesPermissionEnforcement rules."""
     def admit(resource: ResourceType, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
+        if old is None and method == "PATCH":
+            namespace = new["metadata"].get("namespace", "") if resource.namespaced else ""
+            authorize(store, user, resource, Attributes("create", resource.group, resource.plural, namespace,
+                                                        new["metadata"]["name"]))
         old_references = ((old or {}).get("metadata") or {}).get("ownerReferences") or []
         new_references = new["metadata"].get("ownerReferences") or []
         if old_references == new_references:

@@ -22,7 +22,7 @@ from aiohttp import web
 
 from kube_emulator import authorization, lifecycle
 from kube_emulator.admission import WriteOptions
-from kube_emulator.resources import Catalogue, ResourceType
+from kube_emulator.resources import BUILTIN_TYPES, Catalogue, ResourceType
 from kube_emulator.server import ApiServer, Fault, RecordedRequest
 from kube_emulator.store import Store
 
@@ -59,12 +59,14 @@ class KubeEmulator:
 
     def __init__(self, *, extra_namespaces: tuple[str, ...] = ("openshift",), seldon_stand_in: bool = True,
                  event_log_size: int = 10_000, bookmark_interval: float = 5.0,
-                 collection_delay: float = 0.2, authorization: bool = False) -> None:
+                 collection_delay: float = 0.2, authorization: bool = False, openshift: bool = True) -> None:
         """``collection_delay``: seconds between a deletion and the garbage collection it causes (a real cluster
         takes a moment; a controller must cope with dependents that outlive their owner briefly)."""
         self.extra_namespaces = extra_namespaces
         self.seldon_stand_in = seldon_stand_in
-        self.store = Store(Catalogue(), event_log_size=event_log_size)
+        # openshift=False serves a plain Kubernetes API: no image, build, route, template or project groups.
+        types = [found for found in BUILTIN_TYPES if openshift or not found.group.endswith(".openshift.io")]
+        self.store = Store(Catalogue(types), event_log_size=event_log_size)
         self.server = ApiServer(self.store, bookmark_interval=bookmark_interval, collection_delay=collection_delay,
                                 admin_token=TOKEN)
         self.server.authorization = self._authorization_default = authorization

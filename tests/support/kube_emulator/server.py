@@ -283,7 +283,7 @@ class ApiServer:
             raise errors.bad_request(f'fieldValidation must be one of Strict, Warn, Ignore, got "{validation}"')
         force = watching.flag(query.get("force")) if "force" in query else None
         user = request.get(_USER)
-        admit = authorization.owner_reference_admission(self.store, user) if user is not None else None
+        admit = authorization.write_admission(self.store, user, request.method) if user is not None else None
         return WriteOptions(dry_run=bool(dry_run), field_manager=manager, force=force, admit=admit,
                             field_validation=validation, explicit_manager=bool(query.get("fieldManager")))
 
