@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from seldon_s2i.components.arrays import RequestNames, numeric_rows
-from seldon_s2i.components.parameters import Parameter, ParameterError, bind, float_list, metadata
+from seldon_s2i.components.parameters import REQUIRED, Parameter, ParameterError, bind, float_list, metadata
 from seldon_s2i.errors import BAD_DATA, BAD_PARAMETER, SeldonMicroserviceException
 
 _WEIGHTS_MEANING = "comma-separated non-negative weights, one per input in graph order, e.g. `2,1,1`"
@@ -78,12 +78,7 @@ class Mean(_Combiner):
 class WeightedMean(_Combiner):
     """The element-wise weighted mean of the inputs."""
 
-    PARAMETERS = (Parameter("weights", "STRING", "", _WEIGHTS_MEANING + " (required)"),)
-
-    def __init__(self, **parameters: Any) -> None:
-        super().__init__(**parameters)
-        if self.weights is None:
-            raise ParameterError("WeightedMean: parameter 'weights' (STRING) is required")
+    PARAMETERS = (Parameter("weights", "STRING", REQUIRED, _WEIGHTS_MEANING),)
 
     def aggregate(self, features_list: list[Any], feature_names_list: list[list[str]]) -> np.ndarray:
         return self.weighted_mean(self.stack(features_list, feature_names_list))

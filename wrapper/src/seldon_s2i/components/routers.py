@@ -154,8 +154,8 @@ class EpsilonGreedy(_Bandit):
     """With probability ``epsilon`` a random arm, otherwise the arm with the best mean reward (ties: random)."""
 
     PARAMETERS = (
-        Parameter("epsilon", "FLOAT", 0.1, "probability of exploring a random arm instead of the best one", probability),
         *_Bandit.COMMON,
+        Parameter("epsilon", "FLOAT", 0.1, "probability of exploring a random arm instead of the best one", probability),
     )
 
     def choose(self, counts: ArmCounts, rng: np.random.Generator) -> int:
@@ -174,9 +174,9 @@ class ThompsonSampling(_Bandit):
     """
 
     PARAMETERS = (
+        *_Bandit.COMMON,
         Parameter("prior_alpha", "FLOAT", 1.0, "Beta prior's alpha (pseudo-successes) for every arm", positive),
         Parameter("prior_beta", "FLOAT", 1.0, "Beta prior's beta (pseudo-failures) for every arm", positive),
-        *_Bandit.COMMON,
     )
 
     def _posterior(self, counts: ArmCounts) -> tuple[np.ndarray, np.ndarray]:
