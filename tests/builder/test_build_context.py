@@ -140,7 +140,7 @@ def _bad_cases(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
     return {
         "missing source": ([str(tmp_path / "nowhere"), BUILDER, "x"], "is neither a folder nor a git URL"),
         "no output image": ([str(model), BUILDER], "give the output image name"),
-        "env without value": ([str(model), BUILDER, "x", "-e", "NOEQUALS"], "-e/--env expects NAME=VALUE"),
+        "env without value": ([str(model), BUILDER, "x", "-e", "NOEQUALS"], "-e/--env: expected NAME=VALUE, got 'NOEQUALS'"),
         "env bad name": ([str(model), BUILDER, "x", "-e", "1X=2"], "is not a valid environment variable name"),
         "ref on a plain folder": ([str(model), BUILDER, "x", "--ref", "main"], "--ref needs a git source"),
         "context dir escapes": ([str(model), BUILDER, "x", "--context-dir", "../router"], "relative path inside"),

@@ -91,7 +91,7 @@ def test_lists_parameters() -> None:
     [
         (("-p", "NAME="), "seldon-s2i template: error: openshift-templates/seldon-model.yaml: parameter NAME is required"),
         (("-p", "NAM=x"), "unknown parameter NAM (this template takes: "),
-        (("-p", "NAME"), "parameter 'NAME' must look like NAME=VALUE"),
+        (("-p", "NAME"), "-p/--param: expected NAME=VALUE, got 'NAME'"),
         (("-p", "NAME=a", "-p", "NAME=b"), "parameter NAME is given twice with different values"),
     ],
 )

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from seldon_s2i.assignments import parse_assignments
 from seldon_s2i.cli.errors import CommandError
 from seldon_s2i.imagebuild import dockerfile, engine, injections, source
 
@@ -193,13 +194,13 @@ def _command_line_environment(args: argparse.Namespace) -> dict[str, str]:
         if not env_file.is_file():
             raise CommandError(f"--environment-file {env_file} is not a file")
         environment |= source.read_environment_file(env_file)
-    return environment | source.parse_assignments(args.env, "-e/--env", environment_names=True)
+    return environment | parse_assignments(args.env, "-e/--env", environment_names=True)
 
 
 def handle(args: argparse.Namespace) -> int:
     _check_arguments(args)
     extra_env = _command_line_environment(args)
-    extra_labels = source.parse_assignments(args.label, "--label")
+    extra_labels = parse_assignments(args.label, "--label")
     builder = engine.find_engine(args.engine)
     started = time.monotonic()
 

@@ -1,7 +1,10 @@
-"""The one error type subcommands raise for a clear one-line message (exit status 2, no traceback)."""
+"""The one error type subcommands raise for a clear one-line message (exit status 2, no traceback).
+
+Defined in :mod:`seldon_s2i.command_error`, below the library packages that raise it too.
+"""
 
 from __future__ import annotations
 
+from seldon_s2i.command_error import CommandError
 
-class CommandError(Exception):
-    """A failure to report to the user as one clear line, with exit status 2 (no traceback)."""
+__all__ = ["CommandError"]

@@ -19,25 +19,17 @@ from typing import Any
 import seldon_graph
 import yaml
 
+from seldon_s2i.assignments import parse_assignment, read_assignment_lines
 from seldon_s2i.cli.errors import CommandError
 from seldon_s2i.openshift import templates
-
-
-def parse_assignment(text: str, what: str) -> tuple[str, str]:
-    name, equals, value = text.partition("=")
-    if not equals or not name.strip():
-        raise CommandError(f"{what} {text!r} must look like NAME=VALUE")
-    return name.strip(), value
 
 
 def collect_values(assignments: list[str], param_files: list[str]) -> dict[str, str]:
     """Parameter values from --param-file lines, then -p (the later source must agree)."""
     pairs: list[tuple[str, str]] = []
     for param_file in param_files:
-        for number, line in enumerate(read_text(param_file).splitlines(), start=1):
-            if line.strip() and not line.lstrip().startswith("#"):
-                pairs.append(parse_assignment(line, f"{param_file} line {number}:"))
-    pairs.extend(parse_assignment(text, "parameter") for text in assignments)
+        pairs.extend(read_assignment_lines(read_text(param_file), param_file))
+    pairs.extend(parse_assignment(text, "-p/--param") for text in assignments)
     values: dict[str, str] = {}
     for name, value in pairs:
         if name in values and values[name] != value:
@@ -85,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
             return 0
         values = collect_values(args.param, args.param_file)
         # Like oc: each -l holds one or more comma-separated key=value pairs.
-        labels = dict(parse_assignment(pair, "label") for text in args.labels for pair in text.split(","))
+        labels = dict(parse_assignment(pair, "-l/--labels") for text in args.labels for pair in text.split(","))
         result = templates.process(template, values, extra_labels=labels, ignore_unknown=args.ignore_unknown_parameters)
     except templates.TemplateError as error:
         raise CommandError(f"{args.template}: {error}") from None

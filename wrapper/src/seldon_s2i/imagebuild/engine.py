@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from seldon_s2i.cli.errors import CommandError
+from seldon_s2i.command_error import CommandError
 
 ENGINES = ("buildah", "podman")
 

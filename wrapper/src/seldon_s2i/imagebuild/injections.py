@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path, PurePosixPath
 
-from seldon_s2i.cli.errors import CommandError
+from seldon_s2i.command_error import CommandError
 from seldon_s2i.imagebuild.dockerfile import UPLOAD_INJECTIONS, Injection
 
 # Where OpenShift's s2i images keep the sources, and so where relative destinations go by default.

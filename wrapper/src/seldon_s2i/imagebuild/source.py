@@ -3,9 +3,8 @@
 A source is a local folder (copied as it is, uncommitted changes included, like
 ``s2i build --copy``) or a git repository (cloned with git, then ``--ref``
 checked out). ``stage_sources`` copies the ``--context-dir`` part into the build
-context and applies ``.s2iignore``; ``read_environment_file`` and
-``parse_assignments`` read ``.s2i/environment`` and ``-e NAME=VALUE`` settings.
-Called by ``seldon_s2i.imagebuild.command``.
+context and applies ``.s2iignore``; ``read_environment_file`` reads
+``.s2i/environment``. Called by ``seldon-s2i build`` (``seldon_s2i.cli.build``).
 """
 
 from __future__ import annotations
@@ -16,12 +15,12 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from seldon_s2i.cli.errors import CommandError
+from seldon_s2i.assignments import read_assignment_lines
+from seldon_s2i.command_error import CommandError
 from seldon_s2i.imagebuild.ignore import apply_ignore_file
 
 # URL schemes git understands, and scp-like "user@host:path".
 GIT_URL = re.compile(r"^(?:(?:git|ssh|http|https|file|git\+ssh)://|[\w.-]+@[\w.-]+:)", re.IGNORECASE)
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 ENVIRONMENT_FILE = PurePosixPath(".s2i/environment")
 SCRIPTS_FOLDER = PurePosixPath(".s2i/bin")
 S2I_SCRIPTS = ("assemble", "run", "save-artifacts")
@@ -134,28 +133,4 @@ def read_environment_file(path: Path) -> dict[str, str]:
     """Read NAME=VALUE lines (``#`` comments and blank lines skipped), as s2i reads .s2i/environment."""
     if not path.is_file():
         return {}
-    settings: dict[str, str] = {}
-    for number, raw_line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        line = raw_line.strip()
-        if not line or line.startswith("#"):
-            continue
-        name, separator, value = line.partition("=")
-        if not separator or not ENV_NAME.match(name.strip()):
-            raise CommandError(f"{path}:{number}: expected NAME=VALUE, got {raw_line!r}")
-        settings[name.strip()] = value
-    return settings
-
-
-def parse_assignments(assignments: list[str], option: str, environment_names: bool = False) -> dict[str, str]:
-    """Parse repeated ``NAME=VALUE`` command-line values (``-e``, ``--label``)."""
-    parsed: dict[str, str] = {}
-    for assignment in assignments:
-        name, separator, value = assignment.partition("=")
-        if not separator or not name:
-            raise CommandError(f"{option} expects NAME=VALUE, got {assignment!r}")
-        if environment_names and not ENV_NAME.match(name):
-            raise CommandError(f"{option}: {name!r} is not a valid environment variable name")
-        if "\n" in value:
-            raise CommandError(f"{option}: the value of {name} contains a line break")
-        parsed[name] = value
-    return parsed
+    return dict(read_assignment_lines(path.read_text(encoding="utf-8"), str(path), environment_names=True))
