@@ -91,9 +91,10 @@ class V2Service:
                 f"Unknown model '{name}': this server serves '{self.model.name}'", status_code=404
             )
         versions = self.versions()
-        if version and versions and version not in versions:
+        if version and version not in versions:
+            declared = ", ".join(versions) or "none declared"
             raise SeldonMicroserviceException(
-                f"Model '{name}' has no version '{version}' (versions: {', '.join(versions)})", status_code=404
+                f"Model '{name}' has no version '{version}' (versions: {declared})", status_code=404
             )
 
     def ready(self) -> bool:

@@ -44,6 +44,13 @@ def read_annotations(path: Path = ANNOTATIONS_FILE) -> dict[str, str]:
 PROTOCOLS = ("both", "seldon", "v2")
 
 
+def parse_protocol(text: str) -> str:
+    value = text.strip().lower()
+    if value not in PROTOCOLS:
+        raise ValueError(f"{text!r} is not one of {', '.join(PROTOCOLS)}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     interface_name: str
@@ -114,6 +121,9 @@ OPTIONS: tuple[Option, ...] = (
         "bodies get 413, larger gRPC messages RESOURCE_EXHAUSTED (added by seldon-s2i; default 100Mi, or the "
         f"pod annotation {GRPC_MAX_MESSAGE_ANNOTATION})",
     ),
+    Option("--protocol", "SELDON_PROTOCOL", parse_protocol, "both",
+           "serve Seldon's protocol, the Open Inference Protocol (V2: /v2 paths and inference.GRPCInferenceService) "
+           "or both, on the same ports (added by seldon-s2i)"),
     Option("--graceful-timeout", "SELDON_GRACEFUL_TIMEOUT", parse_seconds, 25.0,
            "seconds to finish in-flight requests after SIGTERM (added by seldon-s2i)"),
 )
@@ -177,17 +187,6 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
     parser.add_argument("--access-log", action="store_true", default=env.boolean("GUNICORN_ACCESS_LOG", False),
                         help="log every REST request [GUNICORN_ACCESS_LOG]")
     parser.add_argument("--pidfile", default=None, help="write the supervisor's process id to this file")
-    protocol = env.text("SELDON_PROTOCOL", "both").strip().lower()
-    if protocol not in PROTOCOLS:
-        raise _fail(f"environment variable SELDON_PROTOCOL={protocol!r} must be one of {', '.join(PROTOCOLS)}")
-    parser.add_argument(
-        "--protocol",
-        type=str.lower,
-        choices=PROTOCOLS,
-        default=protocol,
-        help="serve Seldon's protocol, the Open Inference Protocol (V2: /v2 paths, inference.GRPCInferenceService) "
-        "or both, on the same ports (added by seldon-s2i) [SELDON_PROTOCOL]",
-    )
     parser.add_argument(
         "--validate",
         action="store_true",

@@ -19,7 +19,9 @@ from seldon_s2i.codec.base import Codec
 from seldon_s2i.errors import describe, grpc_status_for
 from seldon_s2i.handler import Handler, Inbound, Outbound, Raw
 from seldon_s2i.protos import prediction_pb2
+from seldon_s2i.transport import v2_grpc
 from seldon_s2i.transport.grpc_requests import lenient_parser, refusing_malformed
+from seldon_s2i.v2_service import V2Service
 
 log = logging.getLogger(__name__)
 
@@ -124,19 +126,32 @@ def _handlers(servicer: SeldonServicer) -> list[grpc.GenericRpcHandler]:
     return handlers
 
 
-def build_server(handler: Handler, address: str, threads: int, max_message_bytes: int) -> grpc.Server:
-    """A grpcio server serving ``handler`` as the Seldon services, with standard health checking and reflection,
-    bound to ``address``."""
+def build_server(
+    handler: Handler,
+    address: str,
+    threads: int,
+    max_message_bytes: int,
+    v2: V2Service | None = None,
+    seldon: bool = True,
+) -> grpc.Server:
+    """A grpcio server serving ``handler`` as the Seldon services (unless not ``seldon``) and ``v2`` as the Open
+    Inference Protocol's GRPCInferenceService (if given), with standard health checking and reflection, bound
+    to ``address``."""
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="seldon-grpc"),
         options=server_options(max_message_bytes),
     )
-    server.add_generic_rpc_handlers(tuple(_handlers(SeldonServicer(handler))))
+    names: tuple[str, ...] = SERVICE_NAMES if seldon else ()
+    if seldon:
+        server.add_generic_rpc_handlers(tuple(_handlers(SeldonServicer(handler))))
+    if v2 is not None:
+        server.add_generic_rpc_handlers((v2_grpc.handler(v2),))
+        names = (*names, v2_grpc.SERVICE_NAME)
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    for name in ("", *SERVICE_NAMES):
+    for name in ("", *names):
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
+    reflection.enable_server_reflection((*names, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
     if server.add_insecure_port(address) == 0:
         raise OSError(f"cannot bind gRPC to {address}")
     return server

@@ -23,6 +23,8 @@ from seldon_s2i.errors import (
     error_body,
 )
 from seldon_s2i.handler import Handler, Inbound, Outbound, Raw
+from seldon_s2i.transport import v2_rest
+from seldon_s2i.v2_service import V2Service
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +85,14 @@ def _raw_response(value: Any, predict_like: bool) -> Response:
     return _json_response(value, status)
 
 
-def create_app(handler: Handler, *, max_request_bytes: int, payload_passthrough: bool = False) -> Flask:
+def create_app(
+    handler: Handler,
+    *,
+    max_request_bytes: int,
+    payload_passthrough: bool = False,
+    v2: V2Service | None = None,
+    seldon: bool = True,
+) -> Flask:
     """The Flask app serving ``handler`` on every path of Seldon's wrapper (bodies up to ``max_request_bytes``)."""
     app = Flask("seldon_s2i")
     app.config["MAX_CONTENT_LENGTH"] = max_request_bytes
@@ -184,6 +193,8 @@ def create_app(handler: Handler, *, max_request_bytes: int, payload_passthrough:
             answer.headers["Allow"] = error.get_response().headers["Allow"]
         return answer
 
+    if v2 is not None:  # the Open Inference Protocol beside (or, without `seldon`, instead of) Seldon's paths
+        v2_rest.register(app, v2, only=not seldon)
     app.wsgi_app = AllowCrossOrigin(app.wsgi_app)  # type: ignore[method-assign]
     return app
 

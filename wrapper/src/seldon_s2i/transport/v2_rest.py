@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 JSON = "application/json"
 BINARY = "application/octet-stream"
+TEXT = "text/plain"
 
 
 def error_response(error: BaseException) -> Response:
@@ -33,8 +34,8 @@ def _json(document: object, status: int = 200) -> Response:
     return Response(dumps(document), status=status, mimetype=JSON)
 
 
-def register(app: Flask, service: V2Service) -> None:
-    """Add the ``/v2`` routes serving ``service`` to ``app``."""
+def register(app: Flask, service: V2Service, only: bool = False) -> None:
+    """Add the ``/v2`` routes serving ``service`` to ``app``; with ``only``, every other path answers 404."""
     def guarded(view: Callable[..., Response]) -> Callable[..., Response]:
         def run(**kwargs: str) -> Response:
             try:
@@ -47,14 +48,14 @@ def register(app: Flask, service: V2Service) -> None:
 
     # Health answers are the status alone, with an empty body, as the protocol asks.
     def live() -> Response:
-        return Response(status=200)
+        return Response(status=200, mimetype=TEXT)
 
     def ready() -> Response:
-        return Response(status=200 if service.ready() else 503)
+        return Response(status=200 if service.ready() else 503, mimetype=TEXT)
 
     def model_ready(name: str, version: str | None = None) -> Response:
         service.check_model(name, version)
-        return Response(status=200 if service.ready() else 503)
+        return Response(status=200 if service.ready() else 503, mimetype=TEXT)
 
     def server_metadata() -> Response:
         return _json(service.server_metadata())
@@ -95,3 +96,11 @@ def register(app: Flask, service: V2Service) -> None:
     ]
     for path, view, method in rules:
         app.add_url_rule(path, f"v2:{path}", guarded(view), methods=[method])
+    if only:
+
+        @app.before_request
+        def v2_only() -> Response | None:
+            if request.path == "/v2" or request.path.startswith("/v2/"):
+                return None
+            message = f"{request.path} is a Seldon protocol path; this server speaks only V2 (--protocol v2)"
+            return Response(v2_rest.error_body(message), status=404, mimetype=JSON)
