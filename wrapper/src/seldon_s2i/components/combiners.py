@@ -106,10 +106,9 @@ class MajorityVote(_Combiner):
         stacked = self.stack(features_list, feature_names_list)
         inputs, rows, classes = stacked.shape
         weights = self.weights if self.weights is not None else np.ones(inputs)
-        votes = np.zeros((rows, classes))
-        choices = np.argmax(stacked, axis=2)  # inputs x rows
-        row_index = np.broadcast_to(np.arange(rows), choices.shape)
-        np.add.at(votes, (row_index.ravel(), choices.ravel()), np.repeat(weights, rows))
+        choices = np.argmax(stacked, axis=2)  # inputs x rows: each input's vote in each row
+        cells = (np.arange(rows) * classes + choices).ravel()  # the (row, class) cell each vote goes to
+        votes = np.bincount(cells, weights=np.repeat(weights, rows), minlength=rows * classes).reshape(rows, classes)
         return _one_hot(votes, stacked.sum(axis=0))
 
 
