@@ -88,14 +88,14 @@ class SeldonService:
                 decoded.append(inbound.codec.decode_feedback(inbound.raw))
             return decoded[0]
 
+        # Checked and counted before the component runs, as Seldon does: a refused feedback counts no reward.
+        self.recorder.feedback(feedback().reward)
         outcome = self.component.send_feedback(
             inbound, feedback, lambda: inbound.codec.to_proto(inbound.raw, "feedback"), self.unit.unit_id or "0"
         )
-        self.recorder.feedback(feedback().reward)
         request = feedback().request
-        return self._respond(
-            "send_feedback", outcome, lambda: [request] if request else [], copy_incoming=False, kind=DataKind.NDARRAY
-        )
+        # The answer's encoding mirrors the feedback's request, as for a prediction.
+        return self._respond("send_feedback", outcome, lambda: [request] if request else [], copy_incoming=False)
 
     def health_status(self) -> Outbound:
         return self._respond("health_status", self.component.health_status(), list, kind=DataKind.NONE)

@@ -14,7 +14,7 @@ import orjson
 from google.protobuf import json_format
 from google.protobuf.message import Message as ProtoMessage
 
-from seldon_s2i.codec import proto_documents, tftensor
+from seldon_s2i.codec import json_literals, proto_documents, tftensor
 from seldon_s2i.codec.base import DocumentKind
 from seldon_s2i.codec.message import DataKind, Feedback, Message
 from seldon_s2i.codec.response import as_array, default_names
@@ -28,9 +28,15 @@ MAX_ANSWER_DEPTH = 254  # orjson's serialisation limit
 
 def loads(body: bytes | str) -> Any:
     try:
-        return orjson.loads(body)
+        document = orjson.loads(body)
     except orjson.JSONDecodeError as error:
-        raise SeldonMicroserviceException(f"Invalid JSON: {error}") from None
+        try:  # NaN and Infinity literals, as Seldon (Python's json) reads them
+            return json_literals.loads(body)
+        except (ValueError, RecursionError):
+            raise SeldonMicroserviceException(f"Invalid JSON: {error}") from None
+    if json_literals.may_hold_long_integers(body):
+        return json_literals.loads(body)  # integers beyond 64 bits, exactly
+    return document
 
 
 def _default(value: Any) -> Any:
@@ -48,14 +54,19 @@ def _default(value: Any) -> Any:
 
 def dumps(document: Any) -> bytes:
     try:
-        return orjson.dumps(document, default=_default, option=_DUMP_OPTIONS)
+        encoded = orjson.dumps(document, default=_default, option=_DUMP_OPTIONS)
     except TypeError as error:  # orjson.JSONEncodeError is a TypeError
+        if "64-bit" in str(error):  # an integer beyond 64 bits: written exactly, as Seldon does
+            return json_literals.dumps(document, _default)
         if "Recursion limit" in str(error):
             # Only a request nested that deep (orjson parses up to 1,024 levels) gives such an answer: the client's fault.
             raise SeldonMicroserviceException(
                 f"Cannot encode the answer as JSON: it is nested more than {MAX_ANSWER_DEPTH} levels deep"
             ) from None
         raise SeldonMicroserviceException(f"Cannot encode response as JSON: {error}", status_code=500) from None
+    if json_literals.writes_null(encoded):  # orjson writes NaN and infinities as null; Seldon writes the literals
+        return json_literals.dumps(document, _default)
+    return encoded
 
 
 @lru_cache(maxsize=64)
@@ -176,6 +187,10 @@ def decode_message_list(document: Any) -> list[Message]:
 def decode_feedback(document: Any) -> Feedback:
     if not isinstance(document, dict):
         raise SeldonMicroserviceException("Invalid feedback: expected a JSON object")
+    try:  # Seldon reads a REST feedback through protobuf: it refuses an unknown field anywhere in it
+        json_format.ParseDict(document, proto_documents.MESSAGE_TYPES["feedback"]())
+    except (json_format.ParseError, TypeError, AttributeError) as error:
+        raise SeldonMicroserviceException(f"Invalid feedback: {error}") from None
     reward = document.get("reward", 0.0)
     if isinstance(reward, bool) or not isinstance(reward, int | float):
         raise SeldonMicroserviceException("Invalid feedback: reward must be a number")
@@ -226,6 +241,19 @@ def encode_message(message: Message) -> dict[str, Any]:
         document["binData"] = base64.b64encode(value).decode("ascii")
     elif kind is DataKind.CUSTOM:
         raise SeldonMicroserviceException("customData (a protobuf Any) can only be returned over gRPC", status_code=500)
+    return document
+
+
+def encode_feedback_answer(message: Message) -> dict[str, Any]:
+    """The answer to a feedback: Seldon writes it through protobuf JSON, which leaves out empty repeated fields."""
+    document = encode_message(message)
+    data = document.get("data")
+    if isinstance(data, dict):
+        if isinstance(data.get("names"), list) and not data["names"]:
+            del data["names"]
+        tensor = data.get("tensor")
+        if isinstance(tensor, dict) and not len(tensor["values"]):
+            del tensor["values"]
     return document
 
 

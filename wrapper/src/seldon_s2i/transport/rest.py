@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from seldon_s2i.codec import json_codec
 from seldon_s2i.codec.base import Codec
+from seldon_s2i.codec.message import Message
 from seldon_s2i.errors import (
     METHOD_NOT_ALLOWED,
     NOT_FOUND,
@@ -24,6 +25,7 @@ from seldon_s2i.errors import (
 )
 from seldon_s2i.handler import Handler, Inbound, Outbound, Raw
 from seldon_s2i.transport import v2_rest
+from seldon_s2i.transport.cors import AllowCrossOrigin
 from seldon_s2i.v2_service import V2Service
 
 log = logging.getLogger(__name__)
@@ -106,7 +108,10 @@ def create_app(
     user_handled = tuple(app.error_handler_spec.get(None, {}).get(None, {}))
 
     def endpoint(
-        name: str, operation: Callable[[Inbound], Outbound], predict_like: bool = False
+        name: str,
+        operation: Callable[[Inbound], Outbound],
+        predict_like: bool = False,
+        encode: Callable[[Message], Any] = json_codec.encode_message,
     ) -> Callable[[], Response]:
         def view() -> Response:
             start = perf_counter()
@@ -119,7 +124,7 @@ def create_app(
                 if isinstance(outcome, Raw):
                     answer = _raw_response(outcome.value, predict_like)
                 else:
-                    answer = _json_response(json_codec.encode_message(outcome))
+                    answer = _json_response(encode(outcome))
             except Exception as error:  # reported to the caller as Seldon error JSON
                 if user_handled and isinstance(error, user_handled):
                     answer = app.make_response(app.handle_user_exception(error))
@@ -132,7 +137,7 @@ def create_app(
         return view
 
     predict = endpoint("predict", handler.predict, predict_like=True)
-    feedback = endpoint("send_feedback", handler.send_feedback)
+    feedback = endpoint("send_feedback", handler.send_feedback, encode=json_codec.encode_feedback_answer)
     both = ["GET", "POST"]
     app.add_url_rule("/predict", view_func=predict, methods=both)
     app.add_url_rule("/api/v1.0/predictions", "predictions_v1", predict, methods=["POST"])
@@ -197,40 +202,6 @@ def create_app(
         v2_rest.register(app, v2, only=not seldon)
     app.wsgi_app = AllowCrossOrigin(app.wsgi_app)  # type: ignore[method-assign]
     return app
-
-
-class AllowCrossOrigin:
-    """CORS for every path, as Seldon's wrapper allows: any origin may call the model from a browser.
-
-    A WSGI middleware rather than a Flask extension because it runs on every
-    prediction: it only adds headers when the request carries ``Origin``.
-    """
-
-    def __init__(self, app: Callable[..., Any]) -> None:
-        self.app = app
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        origin = environ.get("HTTP_ORIGIN")
-        if origin is None:
-            return self.app(environ, start_response)
-        if environ.get("REQUEST_METHOD") == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ:
-            headers = [
-                ("Access-Control-Allow-Origin", origin),
-                ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
-                ("Access-Control-Allow-Headers", environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "Content-Type")),
-                ("Access-Control-Max-Age", "600"),
-                ("Vary", "Origin"),
-                ("Content-Length", "0"),
-            ]
-            start_response("200 OK", headers)
-            return [b""]
-
-        def start_with_cors(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            headers.append(("Access-Control-Allow-Origin", origin))
-            headers.append(("Vary", "Origin"))
-            return start_response(status, headers, exc_info)
-
-        return self.app(environ, start_with_cors)
 
 
 def _error_response(error: Exception) -> Response:
