@@ -10,8 +10,10 @@ the serving stack. Entry points:
   what an orchestrator needs beyond them.
 - ``PredictiveUnit.calls()``: the internal calls Seldon's executor makes to a node.
 - ``Parameter.typed_value()``, ``typed_value``, ``parameter_values``: Seldon's typed parameters.
+- ``to_dot(predictor)``: the graph as Graphviz DOT text.
 """
 
+from seldon_graph.dot import to_dot
 from seldon_graph.errors import GraphSpecError
 from seldon_graph.parameters import (
     PARAMETER_TYPES,
@@ -83,5 +85,6 @@ __all__ = [
     "predictor_problems",
     "problems",
     "runtime_problems",
+    "to_dot",
     "typed_value",
 ]

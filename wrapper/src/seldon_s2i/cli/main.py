@@ -6,11 +6,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from seldon_s2i.cli import build, predict, template
+from seldon_s2i.cli import build, graph, predict, run, template
 from seldon_s2i.cli.errors import CommandError
 
 # Subcommand modules, in the order --help lists them.
-SUBCOMMANDS = (build, predict, template)
+SUBCOMMANDS = (build, run, predict, graph, template)
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
