@@ -100,7 +100,8 @@ def register(app: Flask, service: V2Service, only: bool = False) -> None:
 
         @app.before_request
         def v2_only() -> Response | None:
-            if request.path == "/v2" or request.path.startswith("/v2/"):
+            # /health/ping stays: the platform's probes (and the controller's manifests) use it.
+            if request.path in ("/v2", "/health/ping") or request.path.startswith("/v2/"):
                 return None
             message = f"{request.path} is a Seldon protocol path; this server speaks only V2 (--protocol v2)"
             return Response(v2_rest.error_body(message), status=404, mimetype=JSON)
