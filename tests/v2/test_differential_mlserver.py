@@ -103,7 +103,7 @@ def _tensor(name: str, datatype: str, shape: list[int], data: list[Any]) -> dict
 
 
 # 2-D tensors: MLServer's numpy codec turns a 1-D input into [N, 1], which our identity would not.
-JSON_REQUESTS = {
+JSON_REQUESTS: dict[str, dict[str, Any]] = {
     "fp32 with id": {"id": "req-1", "inputs": [_tensor("x", "FP32", [2, 2], [1.5, 2, 3, 4])]},
     "int64 nested": {"inputs": [_tensor("x", "INT64", [2, 2], [[1, -2], [3, 2**40]])]},
     "bool": {"inputs": [_tensor("x", "BOOL", [1, 3], [True, False, True])]},
