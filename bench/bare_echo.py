@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from concurrent import futures
+from typing import Any
 
 import flask
 import grpc
@@ -28,7 +29,7 @@ def _echo(request: bytes, context: grpc.ServicerContext) -> bytes:
 def serve_grpc(port: int, threads: int) -> None:
     # Without (de)serializers the handler sees and returns raw bytes.
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=threads))
-    handler = grpc.unary_unary_rpc_method_handler(_echo)
+    handler: grpc.RpcMethodHandler[Any, Any] = grpc.unary_unary_rpc_method_handler(_echo)
     server.add_generic_rpc_handlers(
         (grpc.method_handlers_generic_handler("seldon.protos.Model", {"Predict": handler}),)
     )

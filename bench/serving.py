@@ -292,7 +292,7 @@ def validate(server: RunningServer, payload: Payload, bodies: Bodies, transports
         message = bodies.grpc.read_bytes()[5:]
         options = [("grpc.max_receive_message_length", -1), ("grpc.max_send_message_length", -1)]
         with grpc.insecure_channel(f"127.0.0.1:{server.ports.grpc}", options=options) as channel:
-            call = channel.unary_unary(server.spec.grpc_path)
+            call: grpc.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary(server.spec.grpc_path)
             try:
                 reply: bytes = call(message, timeout=60, wait_for_ready=first)
             except grpc.RpcError as error:

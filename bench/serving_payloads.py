@@ -144,7 +144,7 @@ def _v2_message_classes() -> tuple[Any, Any]:
     field = descriptor_pb2.FieldDescriptorProto
     optional, repeated = field.LABEL_OPTIONAL, field.LABEL_REPEATED
 
-    def add_message(container: Any, name: str, fields: list[tuple[str, int, int, int, str]]) -> Any:
+    def add_message(container: Any, name: str, fields: list[tuple[str, int, Any, Any, str]]) -> Any:
         message = container.add(name=name)
         for field_name, number, field_type, label, type_name in fields:
             added = message.field.add(name=field_name, number=number, type=field_type, label=label)

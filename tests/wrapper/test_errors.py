@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -106,7 +107,8 @@ def test_grpc_errors_have_meaningful_codes(faulty: Microservice) -> None:
             with pytest.raises(grpc.RpcError) as raised:
                 stub.Predict(pb.SeldonMessage(strData=trigger))
             assert raised.value.code() == code, trigger
-            assert dict(raised.value.trailing_metadata())["seldon-reason"]
+            trailing: Any = raised.value.trailing_metadata()  # (key, value) tuples; the stubs say otherwise
+            assert dict(trailing)["seldon-reason"]
         with pytest.raises(grpc.RpcError) as bad_tensor:
             stub.Predict(json_format.ParseDict({"data": {"tensor": {"shape": [5], "values": [1]}}}, pb.SeldonMessage()))
         assert bad_tensor.value.code() == grpc.StatusCode.INVALID_ARGUMENT

@@ -104,11 +104,11 @@ def test_unimplemented_and_undefined_calls_get_meaningful_codes(model: Microserv
 
 def test_standard_health_and_reflection(model: Microservice) -> None:
     with model.channel() as channel:
-        health = health_pb2_grpc.HealthStub(channel)
+        health: Any = health_pb2_grpc.HealthStub(channel)  # the stubs leave out its methods
         assert health.Check(health_pb2.HealthCheckRequest()).status == health_pb2.HealthCheckResponse.SERVING
         served = health.Check(health_pb2.HealthCheckRequest(service="seldon.protos.Model"))
         assert served.status == health_pb2.HealthCheckResponse.SERVING
-        stub = reflection_pb2_grpc.ServerReflectionStub(channel)
+        stub: Any = reflection_pb2_grpc.ServerReflectionStub(channel)
         replies = list(stub.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(list_services="")])))
     names = {service.name for service in replies[0].list_services_response.service}
     assert {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -139,7 +140,8 @@ def test_raw_methods_metrics_are_recorded(log_dir: Path) -> None:
         assert body["meta"]["tags"] == {"raw": "rest"}
         with service.channel() as channel:
             request = pb.SeldonMessage()
-            request.data.ndarray.extend([[1.0, 3.0]])
+            rows: list[Any] = [[1.0, 3.0]]
+            request.data.ndarray.extend(rows)
             reply = pb_grpc.ModelStub(channel).Predict(request)
         assert json_format.MessageToDict(reply)["data"]["ndarray"] == [[2.0, 6.0]]
         assert reply.meta.tags["raw"].string_value == "grpc"

@@ -75,7 +75,8 @@ def _field(path: Any) -> str:
 def _unknown_keys(failure: jsonschema.ValidationError) -> list[str]:
     known = set((failure.schema.get("properties") or {}) if isinstance(failure.schema, dict) else {})
     patterns = (failure.schema.get("patternProperties") or {}) if isinstance(failure.schema, dict) else {}
-    return [key for key in failure.instance if key not in known and not any(re.search(p, key) for p in patterns)]
+    instance: Any = failure.instance
+    return [key for key in instance if key not in known and not any(re.search(p, key) for p in patterns)]
 
 
 def _holder(obj: dict[str, Any], path: Any) -> Any:

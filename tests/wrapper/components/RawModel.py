@@ -1,5 +1,7 @@
 """A model using predict_raw: a dict over REST, a SeldonMessage proto over gRPC."""
 
+from typing import Any
+
 
 class RawModel:
     def predict_raw(self, message):
@@ -11,7 +13,7 @@ class RawModel:
             }
         from seldon_s2i.protos import prediction_pb2
 
-        rows = [[2 * v for v in row] for row in (list(r) for r in message.data.ndarray)]
+        rows: list[Any] = [[2 * v for v in row] for row in (list(r) for r in message.data.ndarray)]
         reply = prediction_pb2.SeldonMessage()
         reply.data.names.append("doubled")
         reply.data.ndarray.extend(rows)

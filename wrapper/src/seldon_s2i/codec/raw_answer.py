@@ -21,13 +21,10 @@ def take_metrics(value: Any, keep: bool) -> Any:
             return metrics
         return []
     if isinstance(value, ProtoMessage) and "meta" in value.DESCRIPTOR.fields_by_name:
-        try:
-            has_meta = value.HasField("meta")
-        except ValueError:
-            has_meta = False
-        if has_meta and len(value.meta.metrics):
-            metrics = proto_documents.dump_metrics(value.meta.metrics)
+        message: Any = value  # a SeldonMessage (or another message with Seldon's meta)
+        if message.HasField("meta") and len(message.meta.metrics):
+            metrics = proto_documents.dump_metrics(message.meta.metrics)
             if not keep:
-                del value.meta.metrics[:]
+                del message.meta.metrics[:]
             return metrics
     return []

@@ -45,7 +45,7 @@ ARITY = 2
 
 def implemented(target: Any, name: str) -> Callable[..., Any] | None:
     """The callable ``name`` of a user object or class, unless absent or inherited unchanged from SeldonComponent."""
-    attribute = getattr(target, name, None)
+    attribute: Callable[..., Any] | None = getattr(target, name, None)
     if attribute is None or not callable(attribute):
         return None
     function = getattr(attribute, "__func__", attribute)

@@ -45,7 +45,8 @@ class ArmCounts:
 
     def values(self) -> np.ndarray:
         """Mean reward per arm (0 for an arm with no reward yet)."""
-        return np.divide(self.rewards, self.pulls, out=np.zeros_like(self.rewards), where=self.pulls > 0)
+        means: np.ndarray = np.divide(self.rewards, self.pulls, out=np.zeros_like(self.rewards), where=self.pulls > 0)
+        return means
 
     def add(self, arm: int, reward: float) -> ArmCounts:
         pulls, rewards = self.pulls.copy(), self.rewards.copy()

@@ -143,9 +143,9 @@ class GrpcNodeClient(NodeClient):
         self.channel = grpc.aio.insecure_channel(self.address, options=_CHANNEL_OPTIONS)
         # No serializers: requests and answers stay bytes.
         paths = {**_GRPC_PATHS, "send-feedback": feedback_path}
-        self.calls = {method: self.channel.unary_unary(path) for method, path in paths.items()}
+        self.calls: dict[str, grpc.aio.UnaryUnaryMultiCallable[bytes, bytes]] = {method: self.channel.unary_unary(path) for method, path in paths.items()}
         self.paths = paths
-        self.metadata_call = self.channel.unary_unary("/seldon.protos.Model/Metadata")
+        self.metadata_call: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = self.channel.unary_unary("/seldon.protos.Model/Metadata")
 
     async def call(self, method: Method, payload: Payload, headers: Mapping[str, str]) -> Payload:
         start = time.perf_counter()

@@ -35,7 +35,8 @@ def metrics_app(paths: Iterable[str]) -> Callable[..., Any]:
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") in served:
-            return exposition(environ, start_response)
+            answer: Iterable[bytes] = exposition(environ, start_response)
+            return answer
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found: metrics are at " + ", ".join(sorted(served)).encode() + b"\n"]
 

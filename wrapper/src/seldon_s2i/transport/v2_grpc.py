@@ -82,7 +82,7 @@ class V2Servicer:
 def handler(service: V2Service) -> grpc.GenericRpcHandler:
     """The generic handler serving GRPCInferenceService from ``service``."""
     servicer = V2Servicer(service)
-    methods = {
+    methods: dict[str, grpc.RpcMethodHandler[Any, Any]] = {
         method.name: grpc.unary_unary_rpc_method_handler(
             getattr(servicer, method.name),
             request_deserializer=v2_protos.request_class(method.name).FromString,
