@@ -72,7 +72,7 @@ def test_ks_statistic_matches_scipy_with_ties() -> None:
     rng = np.random.default_rng(9)
     reference, window = rng.normal(size=(400, 3)), rng.normal(0.2, size=(150, 3))
     reference[:, 1], window[:, 1] = np.round(reference[:, 1]), np.round(window[:, 1])  # many ties
-    ours = ks_statistics(reference, window)
+    ours = ks_statistics(np.sort(reference, axis=0), window)
     assert ours == pytest.approx(scipy.stats.ks_2samp(reference, window, axis=0).statistic)
 
 

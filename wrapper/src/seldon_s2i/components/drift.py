@@ -13,21 +13,22 @@ from seldon_s2i.components.parameters import REQUIRED, Parameter, at_least, bind
 from seldon_s2i.user_model import SeldonResponse
 
 
-def ks_statistics(reference: np.ndarray, window: np.ndarray) -> np.ndarray:
-    """Two-sample KS statistic of every column at once: the largest gap between the two empirical CDFs.
+def ks_statistics(sorted_reference: np.ndarray, window: np.ndarray) -> np.ndarray:
+    """Two-sample KS statistic of every column: the largest gap between the two empirical CDFs.
 
-    Both samples are sorted together per column; walking the pooled order, each sample's CDF rises by
-    1/size at its own points, and the gap is read only after the last of a run of equal values (ties).
+    ``sorted_reference`` is sorted per column (once, at start). Both right-continuous CDFs are evaluated at
+    every point of both samples, which is where the gap peaks, ties included. One pass per feature (never
+    per row), each a few binary searches.
     """
-    m, n = reference.shape[0], window.shape[0]
-    pooled = np.concatenate([reference, window])
-    order = np.argsort(pooled, axis=0, kind="stable")
-    from_reference = order < m
-    gap = np.abs(np.cumsum(from_reference, axis=0) / m - np.cumsum(~from_reference, axis=0) / n)
-    values = np.take_along_axis(pooled, order, axis=0)
-    run_ends = np.ones_like(gap, dtype=bool)
-    run_ends[:-1] = values[1:] != values[:-1]
-    return np.asarray(np.where(run_ends, gap, 0.0).max(axis=0))
+    m, n = sorted_reference.shape[0], window.shape[0]
+    sorted_window = np.sort(window, axis=0)
+    statistics = np.empty(window.shape[1])
+    for feature in range(window.shape[1]):
+        reference, recent = sorted_reference[:, feature], sorted_window[:, feature]
+        points = np.concatenate([reference, recent])
+        gaps = np.searchsorted(reference, points, "right") / m - np.searchsorted(recent, points, "right") / n
+        statistics[feature] = np.abs(gaps).max()
+    return statistics
 
 
 class KSDriftDetector:
@@ -57,16 +58,18 @@ class KSDriftDetector:
         import scipy.special
 
         self._kolmogorov = scipy.special.kolmogorov  # the asymptotic two-sided KS distribution's survival function
-        self.reference = reference_rows("KSDriftDetector", "reference_path", self.parameters["reference_path"])
+        self.sorted_reference = np.sort(
+            reference_rows("KSDriftDetector", "reference_path", self.parameters["reference_path"]), axis=0
+        )
         size = self.parameters["window_size"]
-        self.features = self.reference.shape[1]
+        self.features = self.sorted_reference.shape[1]
         self.threshold = self.parameters["p_value"] / self.features
         self._window = np.empty((size, self.features))
         self._filled = 0
         self._next = 0
         self._lock = threading.Lock()
         self._names = RequestNames()
-        m = self.reference.shape[0]
+        m = self.sorted_reference.shape[0]
         self._effective_size = np.sqrt(m * size / (m + size))
 
     def _remember(self, rows: np.ndarray) -> None:
@@ -81,7 +84,7 @@ class KSDriftDetector:
         """(KS statistic, p-value) per feature over the current window, or None until the window is full."""
         if self._filled < self._window.shape[0]:
             return None
-        statistics = ks_statistics(self.reference, self._window)
+        statistics = ks_statistics(self.sorted_reference, self._window)
         return statistics, np.asarray(self._kolmogorov(self._effective_size * statistics))
 
     def transform_input(self, X: Any, feature_names: list[str], **kwargs: Any) -> SeldonResponse:
