@@ -71,8 +71,9 @@ class RestCaller:
 class GrpcCaller:
     transport = "grpc"
 
-    def __init__(self, channel: grpc.Channel) -> None:
+    def __init__(self, channel: grpc.Channel, address: str) -> None:
         self.channel = channel
+        self.address = address
 
     def call(self, operation: str, document: Any) -> Answer:
         _, service, method, request_type = OPERATIONS[operation]
@@ -104,7 +105,7 @@ def grpc_server(handler: Any, max_message_bytes: int = 4 << 20) -> Iterator[Grpc
     try:
         with grpc.insecure_channel(address) as channel:
             grpc.channel_ready_future(channel).result(timeout=30)
-            yield GrpcCaller(channel)
+            yield GrpcCaller(channel, address)
     finally:
         server.stop(None).wait()
 

@@ -126,6 +126,20 @@ def _handlers(servicer: SeldonServicer) -> list[grpc.GenericRpcHandler]:
     return handlers
 
 
+class ReadinessHealth(health.HealthServicer):
+    """Standard health checking that answers NOT_SERVING while the handler is not ready (as ``/health/ping``
+    answers 503 over REST), e.g. an orchestrator whose children cannot be reached yet."""
+
+    def __init__(self, handler: Handler) -> None:
+        super().__init__()
+        self._ready = handler.ready
+
+    def Check(self, request: health_pb2.HealthCheckRequest, context: Any) -> Any:
+        if not self._ready():
+            return health_pb2.HealthCheckResponse(status=health_pb2.HealthCheckResponse.NOT_SERVING)
+        return super().Check(request, context)
+
+
 def build_server(
     handler: Handler,
     address: str,
@@ -147,7 +161,7 @@ def build_server(
     if v2 is not None:
         server.add_generic_rpc_handlers((v2_grpc.handler(v2),))
         names = (*names, v2_grpc.SERVICE_NAME)
-    health_servicer = health.HealthServicer()
+    health_servicer = ReadinessHealth(handler)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     for name in ("", *names):
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
