@@ -44,6 +44,8 @@ class RecordedRequest:
     query: dict[str, str]
     content_type: str
     body: Any
+    user: str = ""  # the ServiceAccount of a token ("system:serviceaccount:<ns>:<name>"), "" for the admin token
+    code: int = 0  # the status of the answer (0 while a watch streams)
 
 
 @dataclasses.dataclass
@@ -96,14 +98,20 @@ class ApiServer:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         body_text = await request.text()
         content_type = request.headers.get("Content-Type", "").split(";")[0].strip()
-        self.requests.append(RecordedRequest(request.method, request.path, dict(request.query), content_type,
-                                             _safe_json(body_text)))
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        service_account = authorization.user_of(token)
+        record = RecordedRequest(request.method, request.path, dict(request.query), content_type,
+                                 _safe_json(body_text), service_account.name if service_account else "")
+        self.requests.append(record)
         try:
             fault = self._take_fault(request.method, request.path)
             if fault is not None:
                 raise errors.ApiError(fault.status, fault.reason, fault.message)
-            return await self._dispatch(request, body_text, content_type)
+            response = await self._dispatch(request, body_text, content_type)
+            record.code = response.status
+            return response
         except errors.ApiError as failure:
+            record.code = failure.code
             return web.json_response(failure.to_status(), status=failure.code)
         except Exception as failure:  # an emulator bug: answer as the API server does, and say where
             logging.getLogger(__name__).exception("the emulator failed on %s %s", request.method, request.path)
