@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 from seldon_graph import GraphSpecError, Predictor, SeldonDeployment, load_seldon_deployment, runtime_problems
 
-from seldon_s2i.cli.errors import CommandError
+from seldon_s2i.command_error import CommandError
 
 LOCALHOST = "127.0.0.1"
 # Ports inside a component's container (the wrapper's defaults).
