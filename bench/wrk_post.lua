@@ -1,5 +1,6 @@
 -- wrk script of the serving benchmark: POST the file named by the first script argument with the content
--- type given as the second, then print one line that bench/serving.py parses (latencies in microseconds).
+-- type given as the second (and any further arguments as "Name: value" headers), then print one line that
+-- bench/serving.py parses (latencies in microseconds).
 
 function init(args)
   local file = assert(io.open(args[1], "rb"))
@@ -7,6 +8,10 @@ function init(args)
   file:close()
   wrk.method = "POST"
   wrk.headers["Content-Type"] = args[2]
+  for index = 3, #args do
+    local name, value = args[index]:match("^([^:]+):%s*(.*)$")
+    wrk.headers[name] = value
+  end
 end
 
 function done(summary, latency, requests)
