@@ -7,7 +7,6 @@ label the wrapper's custom metrics carry. Labels are Seldon's deployment, predic
 
 from __future__ import annotations
 
-import os
 import threading
 from typing import Any
 
@@ -31,7 +30,7 @@ class ArmGauges:
 
     def _create(self) -> tuple[list[Any], list[Any]]:
         # Created on first use, in the serving process: the multiprocess files are per process.
-        unit = UnitInfo.from_environment(dict(os.environ))
+        unit = UnitInfo.from_environment()  # this process's environment, read by seldon_s2i.environment
         fixed = (unit.deployment_name, unit.predictor_name, unit.unit_id or self._component)
         pulls = Gauge(PULLS, "Rewards received per bandit arm", _LABELS, registry=None, multiprocess_mode="mostrecent")
         value = Gauge(VALUE, "Estimated reward per bandit arm", _LABELS, registry=None, multiprocess_mode="mostrecent")
