@@ -14,13 +14,29 @@ import os
 import threading
 from typing import Any
 
-import numpy as np
 from prometheus_client import Counter, Gauge, Histogram
 
 from seldon_s2i.unit import NOT_IMPLEMENTED, UnitInfo
 
-# Seldon's timer buckets: 0, then 50 log-spaced bounds from 1 ms to 30 s.
-TIMER_BUCKETS = (0.0, *(float(b) for b in np.logspace(-3, np.log10(30), 50)), float("inf"))
+# The upper bounds Seldon's TIMER histograms expose: numpy.logspace(-3, log10(30), 50) as numpy 1.26 computes it
+# in seldon-core 1.18.2 (other numpy versions differ in the last digit, which changes the `le` label), and +Inf.
+# Seldon's bins start at 0, but it exposes upper bounds only, so it has no le="0" series.
+TIMER_BUCKETS = (
+    0.001, 0.0012341553253454693, 0.0015231393670785815, 0.0018797905611233593,
+    0.0023199535315445415, 0.002863183005509725, 0.0035336125536884733, 0.004361026750842238,
+    0.005382184388525997, 0.006642451525090608, 0.008197816923039709, 0.010117379411776668,
+    0.012486417679584786, 0.015410178873747385, 0.019018554321561593, 0.02347185009632733,
+    0.028967908792092944, 0.03575089889988335, 0.04412216226317852, 0.05445360152285871,
+    0.06720420230367624, 0.0829404241586763, 0.10236136616184238, 0.12632982515827532,
+    0.15591062646904755, 0.19241792993472334, 0.2374736129208902, 0.2930793240153456,
+    0.3617054084821892, 0.44640065608455204, 0.5509277469444613, 0.6799304127720881,
+    0.8391397397870157, 1.035628778567157, 1.2781267721496807, 1.5774069623151439,
+    1.9467652027782552, 2.402610642206036, 2.965194718810281, 3.65951085290597,
+    4.516404807273444, 5.573945044312399, 6.879113959621136, 8.489895126924782,
+    10.477849282518772, 12.931293490187748, 15.959224724520412, 19.696162182151948,
+    24.30812344597087, 29.999999999999996,
+    float("inf"),
+)
 REQUEST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, float("inf"))
 
 FEEDBACK_COUNTER = "seldon_api_model_feedback"
@@ -77,6 +93,9 @@ class MetricsRecorder:
 
     def record(self, metrics: list[dict[str, Any]], method: str) -> None:
         for item in metrics:
+            if isinstance(item.get("tags"), dict):
+                # As Seldon does, a metric that has tags shows the method in them in the answer's meta.metrics too.
+                item["tags"] = {**item["tags"], "method": method}
             tags = {str(k): str(v) for k, v in (item.get("tags") or {}).items()}
             labels = {**tags, **self.labels, "method": method}
             kind = item.get("type", "COUNTER")

@@ -208,6 +208,7 @@ def encode_message(message: Message) -> Any:
     proto = SeldonMessage()
     if message.status:
         json_format.ParseDict(message.status, proto.status, ignore_unknown_fields=True)
+    proto.meta.SetInParent()  # Seldon's answers always carry meta, empty or not (HasField("meta") is true)
     if message.meta:
         try:
             json_format.ParseDict(message.meta, proto.meta, ignore_unknown_fields=True)
