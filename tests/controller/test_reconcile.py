@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
 from typing import Any
 
 import kubernetes.client
@@ -25,6 +24,7 @@ from controller_support import (
     predictor,
     restricted_v2_violations,
     seldon_deployment,
+    set_spec,
 )
 from kube_emulator import KubeEmulator
 
@@ -33,16 +33,6 @@ WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
 def _create(cluster: KubeEmulator, body: dict[str, Any]) -> dict[str, Any]:
     return cluster.create(body)
-
-
-def _set_spec(client: kubernetes.client.ApiClient, name: str, change: Callable[[dict[str, Any]], None]) -> None:
-    """Change a SeldonDeployment's spec as a user would (read, change, replace)."""
-    objects = kubernetes.client.CustomObjectsApi(client)
-    current = objects.get_namespaced_custom_object("machinelearning.seldon.io", "v1", NAMESPACE, "seldondeployments",
-                                                   name)
-    change(current["spec"])
-    objects.replace_namespaced_custom_object("machinelearning.seldon.io", "v1", NAMESPACE, "seldondeployments", name,
-                                             current)
 
 
 def _deployment(cluster: KubeEmulator, name: str) -> dict[str, Any] | None:
@@ -167,7 +157,7 @@ def test_fields_other_managers_own_are_left_alone(cluster: KubeEmulator, control
     apps = kubernetes.client.AppsV1Api(kube_api_client)
     apps.patch_namespaced_deployment("shared-default-0-classifier", NAMESPACE, {"metadata": {
         "labels": {"team": "fraud"}, "annotations": {"owner": "someone"}}}, field_manager="someone")
-    _set_spec(kube_api_client, "shared", lambda spec: spec["predictors"][0].update(replicas=2))
+    set_spec(kube_api_client, "shared", lambda spec: spec["predictors"][0].update(replicas=2))
     after = eventually(lambda: (found := _deployment(cluster, "shared-default-0-classifier"))
                        and found["spec"]["replicas"] == 2 and found)
     assert after["metadata"]["labels"]["team"] == "fraud"

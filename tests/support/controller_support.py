@@ -1,10 +1,21 @@
-"""Helpers of the controller's tests: SeldonDeployment bodies, polling, and OpenShift's restricted-v2 check."""
+"""Helpers of the controller's tests: the controller's RBAC installed in the emulator, the controller run in a
+thread as its ServiceAccount, SeldonDeployment bodies, polling, and OpenShift's restricted-v2 check."""
 
 from __future__ import annotations
 
+import pathlib
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
+
+import kubernetes.client
+import kubernetes.config
+import yaml
+from kube_emulator import KubeEmulator
+from kubernetes.client.exceptions import ApiException
+from seldon_controller.runner import Controller
+from seldon_controller.settings import Settings
 
 NAMESPACE = "models"
 CONTROLLER_NAMESPACE = "seldon-system"
@@ -82,3 +93,84 @@ def restricted_v2_violations(pod_spec: dict[str, Any]) -> list[str]:
         if any(port.get("hostPort") for port in item.get("ports") or []):
             found.append(f"{name}: hostPort")
     return found
+
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+CRD = ROOT / "crds" / "machinelearning.seldon.io_seldondeployments.yaml"
+MANIFESTS = ROOT / "controller" / "manifests"
+RBAC_FILES = ("service-account.yaml", "cluster-role.yaml", "leader-election-role.yaml")
+
+
+def install_rbac(cluster: KubeEmulator) -> None:
+    """The controller's ServiceAccount, ClusterRole and Lease Role, from its manifests, in its namespace."""
+    for file_name in RBAC_FILES:
+        for document in yaml.safe_load_all((MANIFESTS / file_name).read_text()):
+            document.setdefault("metadata", {}).setdefault("namespace", CONTROLLER_NAMESPACE)
+            cluster.create(document)
+
+
+
+def controller_client(cluster: KubeEmulator) -> kubernetes.client.ApiClient:
+    configuration = kubernetes.client.Configuration()
+    kubeconfig = cluster.service_account_kubeconfig(CONTROLLER_NAMESPACE, "seldon-controller")
+    kubernetes.config.load_kube_config(config_file=str(kubeconfig), client_configuration=configuration)
+    configuration.connection_pool_maxsize = 32
+    return kubernetes.client.ApiClient(configuration)
+
+
+class Running:
+    """A controller running in a thread of the test process."""
+
+    def __init__(self, cluster: KubeEmulator, **overrides: Any) -> None:
+        options: dict[str, Any] = {"leader_election": False, "health_port": 0, "engine_image": "engine:test",
+                                   "lease_namespace": CONTROLLER_NAMESPACE, "discovery_seconds": 0.5, **overrides}
+        self.controller = Controller(Settings(**options), controller_client(cluster))
+        self.thread = threading.Thread(target=self.controller.run, daemon=True)
+
+    def start(self) -> Running:
+        self.thread.start()
+        eventually(self.controller.synced.is_set, what="the controller's caches to sync")
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop.set()
+        self.thread.join(timeout=30)
+
+    def reconcile_all(self) -> None:
+        """Queue every SeldonDeployment and wait until as many reconciles more have finished."""
+        wanted = self.reconciles() + len(self.controller.deployments.items())
+        self.controller.requeue_all()
+        eventually(lambda: self.reconciles() >= wanted and not len(self.controller.queue), what="the reconciles")
+
+    def reconciles(self) -> float:
+        return sum(sample.value for metric in self.controller.metrics.reconciles.collect()
+                   for sample in metric.samples if sample.name.endswith("_total"))
+
+
+KEDA_CRD: dict[str, Any] = {
+    "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+    "metadata": {"name": "scaledobjects.keda.sh"},
+    "spec": {"group": "keda.sh", "scope": "Namespaced",
+             "names": {"kind": "ScaledObject", "plural": "scaledobjects", "singular": "scaledobject"},
+             "versions": [{"name": "v1alpha1", "served": True, "storage": True, "subresources": {"status": {}},
+                           "schema": {"openAPIV3Schema": {"type": "object", "properties": {
+                               "spec": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
+                               "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}}}}]}}
+
+
+def set_spec(client: kubernetes.client.ApiClient, name: str, change: Callable[[dict[str, Any]], None]) -> None:
+    """Change a SeldonDeployment's spec as a user would: read it, change it, replace it (again after a 409, when
+    the controller's status write came in between)."""
+    objects = kubernetes.client.CustomObjectsApi(client)
+    for _ in range(20):
+        current = objects.get_namespaced_custom_object("machinelearning.seldon.io", "v1", NAMESPACE,
+                                                       "seldondeployments", name)
+        change(current["spec"])
+        try:
+            objects.replace_namespaced_custom_object("machinelearning.seldon.io", "v1", NAMESPACE,
+                                                     "seldondeployments", name, current)
+            return
+        except ApiException as failure:
+            if failure.status != 409:
+                raise
+    raise AssertionError(f"could not replace {name}: it kept changing")

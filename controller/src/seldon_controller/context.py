@@ -63,8 +63,12 @@ class PredictorPlan:
 
     @property
     def engine_predictor(self) -> dict[str, Any]:
-        """The predictor with every container node's endpoint filled, as the orchestrator reads it."""
-        document: dict[str, Any] = self.predictor.model_dump(exclude_unset=True, mode="json")
+        """The predictor with every container node's endpoint filled, as the orchestrator reads it.
+
+        Only what the orchestrator reads (name, graph, labels, annotations): a new model image, replica count or
+        traffic weight must not restart it."""
+        document: dict[str, Any] = self.predictor.model_dump(exclude_unset=True, mode="json",
+                                                             include={"name", "graph", "labels", "annotations"})
 
         def fill(raw: dict[str, Any], node: PredictiveUnit) -> None:
             if node.needs_container and node.name in self.ports:
