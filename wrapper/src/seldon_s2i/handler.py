@@ -49,7 +49,8 @@ class Handler(Protocol):
         ...
 
     def ready(self) -> bool:
-        """Whether to take traffic now (``/health/ping`` answers 503 while not)."""
+        """Whether to take traffic now: while not, REST ``/health/ping`` answers 503 and gRPC health checking
+        ``NOT_SERVING``; requests are still answered."""
         ...
 
     def metadata(self) -> dict[str, Any]:
