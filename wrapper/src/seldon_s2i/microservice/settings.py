@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from seldon_s2i import environment
 from seldon_s2i.component.contract import ServiceType
 from seldon_s2i.environment import SettingError, Variables, argument_type, parse_integer, parse_seconds, parse_size
+from seldon_s2i.microservice import limits
+from seldon_s2i.microservice.limits import HEADER_TIMEOUT_WITHOUT_KEEPALIVE, Limits
 from seldon_s2i.unit import UnitInfo
 
 ANNOTATIONS_FILE = Path("/etc/podinfo/annotations")
@@ -77,6 +79,7 @@ class Settings:
     unit: UnitInfo  # who this microservice is in a deployment (PREDICTIVE_UNIT_ID, …)
     metrics_dir: str | None  # PROMETHEUS_MULTIPROC_DIR, if the platform set one
     protocol: str = "both"  # which protocols to serve: "seldon", "v2" (Open Inference) or "both"
+    limits: Limits = field(default_factory=Limits)  # timeouts, worker recycling, memory ceiling, connections
 
 
 @dataclass(frozen=True)
@@ -107,10 +110,26 @@ OPTIONS: tuple[Option, ...] = (
            "gRPC worker processes sharing the port (SO_REUSEPORT); 0 disables gRPC"),
     Option("--grpc-threads", "GRPC_THREADS", parse_integer, 1, "threads per gRPC worker"),
     Option("--max-requests", "GUNICORN_MAX_REQUESTS", parse_integer, 0,
-           "gunicorn recycling, not applicable to this server; accepted"),
-    Option("--max-requests-jitter", "GUNICORN_MAX_REQUESTS_JITTER", parse_integer, 0, "accepted for compatibility"),
-    Option("--keepalive", "GUNICORN_KEEPALIVE", parse_integer, 2,
-           "accepted for compatibility; HTTP keep-alive is always on"),
+           "replace a REST worker after this many requests to the model, as gunicorn does (0: never); the "
+           "fresh worker runs load() and takes traffic before the old one stops, no request is dropped"),
+    Option("--max-requests-jitter", "GUNICORN_MAX_REQUESTS_JITTER", parse_integer, 0,
+           "add a random 0 to N to --max-requests for each worker, so that workers are not replaced together"),
+    Option("--max-worker-memory", "SELDON_MAX_WORKER_MEMORY", parse_size, 0,
+           "replace a REST worker whose resident memory passes this size, in bytes or as a Kubernetes quantity "
+           "(512Mi, 1G), checked every second; 0: no ceiling (added by seldon-s2i)"),
+    Option("--rest-timeout", "SELDON_REST_TIMEOUT", parse_seconds, None,
+           "seconds a REST request may take before it is answered 504 (and its worker replaced, if its model call "
+           "is stuck); default: the pod annotation seldon.io/rest-timeout (milliseconds), else none, as in Seldon "
+           "(added by seldon-s2i)"),
+    Option("--grpc-timeout", "SELDON_GRPC_TIMEOUT", parse_seconds, None,
+           "seconds a gRPC call may take before it is answered DEADLINE_EXCEEDED (and its worker replaced, if its "
+           "model call is stuck); default: the pod annotation seldon.io/grpc-timeout (milliseconds), else none "
+           "(added by seldon-s2i)"),
+    Option("--max-connections", "SELDON_MAX_CONNECTIONS", parse_integer, 1024,
+           "open connections a REST worker serves at once; more wait to be accepted (added by seldon-s2i)"),
+    Option("--keepalive", "GUNICORN_KEEPALIVE", parse_seconds, 2.0,
+           "seconds an idle keep-alive connection stays open, and a client has to send a request's headers; "
+           f"0 turns keep-alive off (then headers have {HEADER_TIMEOUT_WITHOUT_KEEPALIVE:g} s)"),
     Option("--tracing", "TRACING", parse_integer, 0, "OpenTracing is not supported; accepted for compatibility"),
     Option(
         "--max-message-size",
@@ -216,6 +235,10 @@ def parse(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None =
     if max_message < 1:
         raise _fail(f"--max-message-size must be at least 1 byte, got {max_message}")
     metrics_endpoint = env.text("PREDICTIVE_UNIT_METRICS_ENDPOINT", "/metrics")
+    try:
+        serving_limits = limits.from_arguments(args, read_annotations())
+    except limits.LimitError as error:
+        raise _fail(str(error)) from None
     return Settings(
         interface_name=args.interface_name,
         service_type=ServiceType(args.service_type),
@@ -241,4 +264,5 @@ def parse(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None =
         unit=UnitInfo.from_environment(env_map),
         metrics_dir=env.optional_text(METRICS_DIR_VARIABLE),
         protocol=args.protocol,
+        limits=serving_limits,
     )

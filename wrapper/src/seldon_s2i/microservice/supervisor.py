@@ -29,6 +29,7 @@ from typing import Any
 from seldon_s2i.component import contract
 from seldon_s2i.component.loader import import_class, parse_parameters
 from seldon_s2i.errors import ComponentContractError, SeldonMicroserviceException
+from seldon_s2i.microservice import DROPPED_WORK_STATUS
 from seldon_s2i.microservice.settings import Settings
 
 log = logging.getLogger("seldon_s2i.microservice")
@@ -84,10 +85,13 @@ def run(settings: Settings) -> int:
     from seldon_s2i.microservice import workers
 
     context = multiprocessing.get_context("fork")
+    dropped = context.Value("q", 0)  # requests the servers could not answer before their grace period ended
     children: list[BaseProcess] = []
     for index in range(settings.grpc_workers):
-        children.append(context.Process(target=workers.grpc_worker, args=(user, settings), name=f"grpc-{index + 1}"))
-    children.append(context.Process(target=workers.rest_server, args=(user, settings), name="rest"))
+        children.append(
+            context.Process(target=workers.grpc_worker, args=(user, settings, dropped), name=f"grpc-{index + 1}")
+        )
+    children.append(context.Process(target=workers.rest_server, args=(user, settings, dropped), name="rest"))
     for child in children:
         child.start()
     # Seldon's one hook for extra endpoints: custom_service() runs in a process of its own, beside the servers.
@@ -132,12 +136,22 @@ def run(settings: Settings) -> int:
             break
     if failed is not None and not stopping.is_set():
         log.error("%s server exited with status %s; stopping", failed.name, failed.exitcode)
-    _stop_children([*children, *helpers], settings.graceful_timeout)
+    killed = _stop_children([*children, *helpers], settings.graceful_timeout)
     metrics_server.shutdown()
     if settings.pidfile:
         with contextlib.suppress(OSError):
             os.unlink(settings.pidfile)
-    return 1 if failed is not None and not stopping.is_set() else 0
+    if failed is not None and not stopping.is_set():
+        return 1
+    if dropped.value or killed:
+        log.error(
+            "stopped with %d request(s) unanswered when the grace period (--graceful-timeout %g s) ended%s",
+            dropped.value,
+            settings.graceful_timeout,
+            f"; killed {', '.join(killed)}" if killed else "",
+        )
+        return DROPPED_WORK_STATUS
+    return 0
 
 
 def _unavailable_port(settings: Settings) -> str | None:
@@ -155,14 +169,20 @@ def _unavailable_port(settings: Settings) -> str | None:
     return None
 
 
-def _stop_children(children: list[BaseProcess], grace: float) -> None:
+def _stop_children(children: list[BaseProcess], grace: float) -> list[str]:
+    """Stop every child within ``grace`` seconds (and a margin), killing the late; the names of the killed."""
     for child in children:
         if child.is_alive() and child.pid:
             os.kill(child.pid, signal.SIGTERM)
     deadline = time.monotonic() + grace + 2
+    killed = []
     for child in children:
         child.join(max(0.0, deadline - time.monotonic()))
         if child.is_alive():
             log.warning("%s server did not stop in time; killing it", child.name)
             child.kill()
             child.join(2)
+            killed.append(str(child.name))
+        elif child.exitcode == DROPPED_WORK_STATUS:
+            log.warning("%s server stopped with requests unanswered", child.name)
+    return killed

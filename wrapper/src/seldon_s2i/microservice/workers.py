@@ -6,11 +6,13 @@ import contextlib
 import ctypes
 import logging
 import multiprocessing
+import random
 import signal
 import threading
 from typing import Any
 
 from seldon_s2i.component.adapter import Component
+from seldon_s2i.microservice import DROPPED_WORK_STATUS
 from seldon_s2i.microservice.settings import Settings
 from seldon_s2i.service import SeldonService, ServiceOptions
 from seldon_s2i.v2_service import V2Model, V2Service
@@ -55,7 +57,7 @@ def v2_service(user: Any, service: SeldonService, settings: Settings) -> V2Servi
     return V2Service(service, V2Model(name, settings.service_type.value))
 
 
-def grpc_worker(user: Any, settings: Settings) -> None:
+def grpc_worker(user: Any, settings: Settings, dropped: Any = None) -> None:
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when to stop
     from seldon_s2i.transport.grpc_server import build_server
@@ -92,19 +94,25 @@ def custom_service(run: Any) -> None:
         log.exception("custom_service() failed; the model keeps serving")
 
 
-def rest_server(user: Any, settings: Settings) -> None:
+def rest_server(user: Any, settings: Settings, dropped: Any = None) -> None:
+    """The REST server process: granian's process manager over WSGI workers, each with its own load()."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
     from granian.log import LogLevels
-    from granian.server import Server
+    from granian.log import logger as granian_log
 
+    from seldon_s2i.microservice import granian_server
+    from seldon_s2i.microservice.rest_guard import InFlight, ServingGuard
     from seldon_s2i.transport.request_limits import RequestLimits
     from seldon_s2i.transport.rest import create_app
 
     # Workers must inherit `user` by fork (Python 3.14 would otherwise pick forkserver/spawn).
     multiprocessing.set_start_method("fork", force=True)
+    limits = settings.limits
+    messages = granian_server.WorkerMessages()
 
     def load_app(_target: Any) -> Any:
         service = build_service(user, settings)
@@ -115,15 +123,31 @@ def rest_server(user: Any, settings: Settings) -> None:
             v2=v2_service(user, service, settings),
             seldon=settings.protocol != "v2",
         )
-        return RequestLimits(app, settings.max_message_bytes)
+        max_requests = limits.max_requests + random.randint(0, limits.max_requests_jitter) if limits.max_requests else 0
+        guard = ServingGuard(
+            app,
+            threads=settings.threads,
+            timeout=limits.rest_timeout,
+            max_requests=max_requests,
+            in_flight=InFlight(server.in_flight, granian_server.worker_slot()),
+            ask_replacement=messages.replace_me,
+        )
+        messages.ready()
+        return RequestLimits(guard, settings.max_message_bytes)
 
-    server = Server(
+    server = granian_server.RecyclingServer(
         target="seldon_s2i",
         address=settings.host,
         port=settings.http_port,
         interface=Interfaces.WSGI,
         workers=settings.workers,
-        blocking_threads=settings.threads,
+        # Every connection's request gets a thread at once (so health is answered while the model is busy);
+        # the guard lets --threads of them run the application at a time.
+        blocking_threads=limits.max_connections,
+        backpressure=limits.max_connections,
+        http1_settings=HTTP1Settings(
+            header_read_timeout=max(1, int(limits.header_timeout * 1000)), keep_alive=limits.keepalive > 0
+        ),
         log_level=LogLevels(settings.log_level.lower()),
         log_access=settings.access_log,
         websockets=False,
@@ -131,5 +155,16 @@ def rest_server(user: Any, settings: Settings) -> None:
         # platform restarts the container instead of a crash loop hiding behind a live process.
         respawn_failed_workers=False,
         workers_kill_timeout=max(1, int(settings.graceful_timeout)),
+        messages=messages,
+        max_worker_memory=limits.max_worker_memory,
+        request_timeout=limits.rest_timeout,
     )
+    # granian warns of many threads; here they mostly wait, only --threads of them run the application.
+    granian_log.addFilter(lambda record: not record.getMessage().startswith("Configuration allows spawning"))
     server.serve(target_loader=load_app)
+    if server.dropped:
+        log.error("REST server: %d request(s) were not answered before the grace period ended", server.dropped)
+        if dropped is not None:
+            with dropped.get_lock():
+                dropped.value += server.dropped
+        raise SystemExit(DROPPED_WORK_STATUS)

@@ -27,21 +27,29 @@ _READ_PIECE = 64 * 1024
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
-_REFUSALS = {
-    413: ("413 Request Entity Too Large", "MICROSERVICE_PAYLOAD_TOO_LARGE"),
-    414: ("414 URI Too Long", "MICROSERVICE_BAD_DATA"),
-    431: ("431 Request Header Fields Too Large", "MICROSERVICE_BAD_DATA"),
-    400: ("400 Bad Request", "MICROSERVICE_BAD_DATA"),
+_STATUS_LINES = {
+    400: "400 Bad Request",
+    413: "413 Request Entity Too Large",
+    414: "414 URI Too Long",
+    431: "431 Request Header Fields Too Large",
+    504: "504 Gateway Timeout",
 }
 
 
 def refuse(start_response: Callable[..., Any], status: int, message: str) -> list[bytes]:
-    line, reason = _REFUSALS[status]
+    """Answer ``status`` with Seldon's error JSON and close the connection (its request was not read whole)."""
+    reason = "MICROSERVICE_PAYLOAD_TOO_LARGE" if status == 413 else "MICROSERVICE_BAD_DATA"
+    return refuse_json(start_response, status, message, reason)
+
+
+def refuse_json(
+    start_response: Callable[..., Any], status: int, message: str, reason: str, close: bool = True
+) -> list[bytes]:
     body = orjson.dumps(error_body(message, reason))
-    start_response(
-        line,
-        [("Content-Type", "application/json"), ("Content-Length", str(len(body))), ("Connection", "close")],
-    )
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    if close:
+        headers.append(("Connection", "close"))
+    start_response(_STATUS_LINES[status], headers)
     return [body]
 
 

@@ -1,0 +1,109 @@
+"""Health is answered while the model is busy; --rest-timeout answers 504 and replaces a worker whose call is stuck."""
+
+from __future__ import annotations
+
+import argparse
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from microservice_process import running
+from raw_http import seldon_error
+from seldon_s2i.microservice import limits, settings
+
+WRAPPER_COMPONENTS = Path(__file__).parents[1] / "wrapper" / "components"
+
+
+def _in_background(call: Any) -> tuple[threading.Thread, dict[str, Any]]:
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        started = time.monotonic()
+        outcome["answer"] = call()
+        outcome["seconds"] = time.monotonic() - started
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, outcome
+
+
+def _wait_for_log(service: Any, text: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in service.log():
+        assert time.monotonic() < deadline, f"{text!r} not logged:\n{service.log()}"
+        time.sleep(0.1)
+
+
+def test_health_answers_while_every_model_thread_is_busy(log_dir: Path) -> None:
+    with running("Slow", WRAPPER_COMPONENTS, log_dir, ["--grpc-workers", "0", "--threads", "1"]) as service:
+        calls = [
+            _in_background(lambda: requests.post(f"{service.url}/predict", json={"strData": "3"}, timeout=60))
+            for _ in range(3)
+        ]
+        time.sleep(0.5)  # the first call is in the model, two wait for it
+        for _ in range(5):
+            started = time.monotonic()
+            ping = requests.get(f"{service.url}/health/ping", timeout=5)
+            assert ping.status_code == 200 and ping.text == "pong"
+            assert time.monotonic() - started < 2
+        for thread, outcome in calls:
+            thread.join()
+            assert outcome["answer"].status_code == 200
+        # One model thread: the calls ran one after another, not together.
+        assert max(outcome["seconds"] for _, outcome in calls) > 7
+
+
+def test_a_call_past_the_rest_timeout_gets_504_and_its_worker_is_replaced(log_dir: Path) -> None:
+    with running("Slow", WRAPPER_COMPONENTS, log_dir, ["--grpc-workers", "0", "--rest-timeout", "1.5"]) as service:
+        thread, outcome = _in_background(
+            lambda: requests.post(f"{service.url}/predict", json={"strData": "120"}, timeout=60)
+        )
+        time.sleep(0.5)
+        assert requests.get(f"{service.url}/health/ping", timeout=5).text == "pong"
+        thread.join()
+        answer = outcome["answer"]
+        assert answer.status_code == 504 and 1.4 < outcome["seconds"] < 10
+        assert answer.headers["Content-Type"] == "application/json"
+        status = seldon_error(answer.content)
+        assert status["reason"] == "MICROSERVICE_TIMEOUT" and "--rest-timeout" in str(status["info"])
+        # The stuck call keeps its thread; the service answers at once, and a fresh worker takes over.
+        quick = requests.post(f"{service.url}/predict", json={"strData": "0"}, timeout=10)
+        assert quick.status_code == 200 and quick.json()["strData"] == "slept 0"
+        _wait_for_log(service, "ran past --rest-timeout (1.5 s); starting a fresh worker")
+        _wait_for_log(service, "replaced by")
+        for _ in range(5):
+            assert requests.post(f"{service.url}/predict", json={"strData": "0.1"}, timeout=10).status_code == 200
+        assert service.stop() == 0  # the stuck call was answered (504): nothing was dropped
+
+
+def test_calls_within_the_timeout_are_answered_normally(log_dir: Path) -> None:
+    with running("Slow", WRAPPER_COMPONENTS, log_dir, ["--grpc-workers", "0", "--rest-timeout", "5"]) as service:
+        answer = requests.post(f"{service.url}/predict", json={"strData": "0.5"}, timeout=10)
+        assert answer.status_code == 200 and answer.json()["strData"] == "slept 0.5"
+        assert "--rest-timeout" not in service.log()
+
+
+def _arguments(**values: Any) -> argparse.Namespace:
+    defaults = {"max_requests": 0, "max_requests_jitter": 0, "max_worker_memory": 0, "max_connections": 1024,
+                "keepalive": 2.0, "rest_timeout": None, "grpc_timeout": None}
+    return argparse.Namespace(**{**defaults, **values})
+
+
+def test_timeouts_come_from_the_flag_else_seldons_annotations_in_milliseconds() -> None:
+    annotations = {"seldon.io/rest-timeout": "2500", "seldon.io/grpc-timeout": "40000"}
+    from_annotations = limits.from_arguments(_arguments(), annotations)
+    assert (from_annotations.rest_timeout, from_annotations.grpc_timeout) == (2.5, 40.0)
+    assert limits.from_arguments(_arguments(rest_timeout=1.0), annotations).rest_timeout == 1.0
+    assert limits.from_arguments(_arguments(), {}).rest_timeout == 0  # off by default, as in Seldon
+    with pytest.raises(limits.LimitError, match=r"seldon.io/rest-timeout='2s' is not a whole number of milliseconds"):
+        limits.from_arguments(_arguments(), {"seldon.io/rest-timeout": "2s"})
+
+
+def test_timeout_settings_from_the_environment_and_bad_values_name_the_variable() -> None:
+    parsed = settings.parse(["Model"], {"SELDON_REST_TIMEOUT": "3", "SELDON_GRPC_TIMEOUT": "0.5"})
+    assert (parsed.limits.rest_timeout, parsed.limits.grpc_timeout) == (3.0, 0.5)
+    with pytest.raises(SystemExit, match="SELDON_REST_TIMEOUT"):
+        settings.parse(["Model"], {"SELDON_REST_TIMEOUT": "soon"})

@@ -1,0 +1,221 @@
+"""The REST server process: granian's process manager, taught to replace a worker without dropping a request.
+
+granian can respawn workers on a timer or past a memory size sampled every
+30 s or more, but it stops the old worker a fixed time after starting the new
+one, and on Linux each worker has its own listening socket (SO_REUSEPORT), so
+connections queued on the old one are reset unless net.ipv4.tcp_migrate_req is
+set. Here:
+
+- all workers accept from ONE listening socket, so a connection queued while a
+  worker leaves is taken by another;
+- a worker is replaced when it asks (``--max-requests`` reached, a call past
+  ``--rest-timeout``) or when its resident memory passes ``--max-worker-memory``
+  (sampled every second); the fresh worker is started first and the old one is
+  stopped only once the fresh one has run ``load()`` and is serving;
+- every worker counts its requests not yet answered in shared memory, so
+  requests cut off when a worker had to be killed are counted (``dropped``).
+
+This uses granian's process-manager internals (``granian.server.mp``); the
+wrapper pins granian to the minor versions it was checked against.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import multiprocessing.connection
+import os
+import socket
+import threading
+import time
+from typing import Any
+
+from granian.net import SocketSpec
+from granian.server.mp import MPServer, WorkerProcess
+
+log = logging.getLogger("seldon_s2i.microservice")
+
+MEMORY_SAMPLE_SECONDS = 1.0
+_PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
+
+# Set in the server process just before a worker is forked; the worker reads its own copy.
+_worker_slot = -1
+
+
+def worker_slot() -> int:
+    """In a worker: its slot in the shared in-flight counters."""
+    return _worker_slot
+
+
+def resident_bytes(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/statm") as statm:
+            return int(statm.read().split()[1]) * _PAGE_BYTES
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class WorkerMessages:
+    """Workers tell the server process they are ready (``load()`` done) or want to be replaced."""
+
+    def __init__(self) -> None:
+        self._queue: Any = multiprocessing.get_context("fork").SimpleQueue()
+
+    def ready(self) -> None:
+        self._queue.put(("ready", os.getpid(), ""))
+
+    def replace_me(self, reason: str) -> None:
+        self._queue.put(("replace", os.getpid(), reason))
+
+    def receive(self) -> tuple[str, int, str]:
+        kind, pid, detail = self._queue.get()
+        return str(kind), int(pid), str(detail)
+
+
+class RecyclingServer(MPServer):
+    def __init__(
+        self, *args: Any, messages: WorkerMessages, max_worker_memory: int, request_timeout: float, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.messages = messages
+        self.max_worker_memory = max_worker_memory
+        # A worker being replaced has this long to finish: no request may take longer than the request
+        # timeout, so with one set, a worker kept alive by a stuck call goes as soon as the others are answered.
+        kill_timeout = float(self.workers_kill_timeout or 30)
+        self.replaced_kill_timeout = min(kill_timeout, request_timeout + 1) if request_timeout else kill_timeout
+        # Two slots a worker: a replacement runs beside the worker it replaces.
+        self.in_flight: Any = multiprocessing.get_context("fork").RawArray("q", 2 * self.workers + 2)
+        self.dropped = 0
+        self._slots: dict[int, int] = {}  # worker pid -> slot
+        self._ready: set[int] = set()
+        self._to_replace: dict[int, str] = {}  # worker pid -> why
+        self._replaced: set[int] = set()
+        self._stoppers: list[threading.Thread] = []
+        self._lock = threading.Condition()
+
+    # ---- listening: one socket shared by every worker -----------------------------------------------------
+    def _init_shared_socket(self) -> None:
+        holder: Any = SocketSpec(self.bind_addr, self.bind_port, self.backlog).build()
+        self._shd = holder
+        self._sfd = holder.get_fd()
+        self._ssp = None
+        sock = socket.socket(fileno=self._sfd)
+        sock.set_inheritable(True)
+        self._sso = sock
+
+    # ---- starting workers ---------------------------------------------------------------------------------
+    def startup(self, spawn_target: Any, target_loader: Any) -> None:
+        threading.Thread(target=self._receive_messages, name="worker-messages", daemon=True).start()
+        if self.max_worker_memory:
+            threading.Thread(target=self._watch_memory, name="worker-memory", daemon=True).start()
+        super().startup(spawn_target, target_loader)  # type: ignore[no-untyped-call]
+
+    def _spawn_workers(self, spawn_target: Any, target_loader: Any) -> None:
+        for idx in range(self.workers):
+            self.wrks.append(self._start_worker(idx, spawn_target, target_loader))
+        self._metrics.incr_spawn(self.workers)
+
+    def _start_worker(self, idx: int, spawn_target: Any, target_loader: Any) -> WorkerProcess:
+        global _worker_slot
+        with self._lock:
+            used = set(self._slots.values())
+            _worker_slot = next(slot for slot in range(len(self.in_flight)) if slot not in used)
+            self.in_flight[_worker_slot] = 0
+            worker = self._spawn_worker(idx=idx, target=spawn_target, callback_loader=target_loader)
+            worker.start()
+            self._slots[worker._id()] = _worker_slot
+        return worker
+
+    # ---- replacing workers --------------------------------------------------------------------------------
+    def _receive_messages(self) -> None:
+        while True:
+            kind, pid, detail = self.messages.receive()
+            if kind == "ready":
+                with self._lock:
+                    self._ready.add(pid)
+                    self._lock.notify_all()
+            elif kind == "replace":
+                self._ask_replacement(pid, detail)
+
+    def _watch_memory(self) -> None:
+        while True:
+            time.sleep(MEMORY_SAMPLE_SECONDS)
+            for worker in list(self.wrks):
+                pid = worker._id()
+                size = resident_bytes(pid) if pid in self._ready else None
+                if size is not None and size > self.max_worker_memory:
+                    self._ask_replacement(
+                        pid,
+                        f"resident memory {size / 2**20:.0f} MiB is past --max-worker-memory "
+                        f"({self.max_worker_memory / 2**20:.0f} MiB)",
+                    )
+
+    def _ask_replacement(self, pid: int, reason: str) -> None:
+        with self._lock:
+            if pid in self._to_replace or pid in self._replaced:
+                return
+            self._to_replace[pid] = reason
+        # granian's main loop calls _handle_rss_signal on this signal (its own memory watcher is not used).
+        self.rss_signal = True
+        self.main_loop_interrupt.set()
+
+    def _watch_workers_rss(self) -> None:
+        pass  # the memory watcher above runs for the server's whole life
+
+    def _handle_rss_signal(self, spawn_target: Any, target_loader: Any) -> None:
+        # Asks arriving while a worker is being replaced are handled in this same call.
+        while not self.interrupt_signal:
+            with self._lock:
+                if not self._to_replace:
+                    return
+                pid, reason = next(iter(self._to_replace.items()))
+            old = next((worker for worker in self.wrks if worker._id() == pid), None)
+            if old is not None:
+                log.info("REST worker %d: %s; starting a fresh worker before stopping it", pid, reason)
+                self._replace(old, spawn_target, target_loader)
+            with self._lock:
+                self._to_replace.pop(pid, None)
+                self._replaced.add(pid)
+
+    def _replace(self, old: WorkerProcess, spawn_target: Any, target_loader: Any) -> None:
+        fresh = self._start_worker(old.idx, spawn_target, target_loader)
+        fresh_pid = fresh._id()
+        with self._lock:
+            while fresh_pid not in self._ready and fresh.is_alive() and not self.interrupt_signal:
+                self._lock.wait(0.5)
+        if fresh_pid not in self._ready:
+            return  # it died in load() (granian stops the server) or the server is stopping
+        self.wrks[self.wrks.index(old)] = fresh
+        stopper = threading.Thread(target=self._stop, args=(old, self.replaced_kill_timeout), name="stop-worker")
+        stopper.start()  # the main loop stays free for the next replacement and for SIGTERM
+        self._stoppers.append(stopper)
+        self._metrics.incr_respawn_rss(1)
+        log.info("REST worker %d replaced by %d", old._id(), fresh_pid)
+
+    def _stop(self, worker: WorkerProcess, timeout: float) -> None:
+        worker.terminate()
+        # The sentinel, not join(): granian's watcher thread may have reaped the process already.
+        if not multiprocessing.connection.wait([worker.inner.sentinel], timeout):
+            log.warning("REST worker %d did not finish its requests in time; killing it", worker._id())
+            worker.kill()
+        worker.join(5)
+        self._account(worker)
+
+    def _account(self, worker: WorkerProcess) -> None:
+        pid = worker._id()
+        with self._lock:
+            slot = self._slots.pop(pid, None)
+            self._ready.discard(pid)
+        if slot is not None and self.in_flight[slot] > 0:
+            log.error("REST worker %d was stopped with %d request(s) unanswered", pid, self.in_flight[slot])
+            self.dropped += self.in_flight[slot]
+
+    # ---- stopping -----------------------------------------------------------------------------------------
+    def _stop_workers(self) -> None:
+        for stopper in self._stoppers:
+            stopper.join()
+        workers = list(self.wrks)
+        super()._stop_workers()  # type: ignore[no-untyped-call]
+        for worker in workers:
+            self._account(worker)
+
