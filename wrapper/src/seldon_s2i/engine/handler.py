@@ -1,9 +1,9 @@
 """The orchestrator as a :class:`~seldon_s2i.handler.Handler`: the same REST and gRPC transports as a component.
 
-The transports call the handler from their worker threads; the walk runs on one asyncio
-event loop in a thread of its own, which owns every node connection (an aiohttp session,
-grpc.aio channels), so concurrent requests share pooled keep-alive connections and a
-fan-out to several children runs concurrently.
+The transports call the handler from their worker threads and the walk runs right there
+(:mod:`seldon_s2i.engine.walk`), over keep-alive connections and shared gRPC channels to
+the nodes (:mod:`seldon_s2i.engine.clients`); a fan-out to several children runs them at
+the same time.
 
 What the caller gets back beyond the last node's answer:
 
@@ -19,13 +19,11 @@ or the body (Content-Type, Content-Length, Host, ...), as Seldon's executor does
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import threading
 import time
 import uuid
-from collections.abc import Coroutine, Mapping
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import Any
 
 from seldon_s2i.codec.base import Inbound, Raw
 from seldon_s2i.engine import walk
@@ -36,7 +34,6 @@ from seldon_s2i.engine.topology import build_graph
 from seldon_s2i.errors import SeldonMicroserviceException
 
 log = logging.getLogger("seldon_s2i.engine")
-T = TypeVar("T")
 
 PUID_HEADER = "seldon-puid"
 _NOT_FORWARDED = frozenset({
@@ -53,24 +50,15 @@ class EngineHandler:
     def __init__(self, settings: Any, metrics: Any = None) -> None:
         self.settings = settings
         self.metrics = metrics
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="seldon-engine-loop", daemon=True)
-        self.thread.start()
         observe = metrics.observe_node_call if metrics is not None else None
-        self.graph = self._run(build_graph(settings.predictor, settings.node_timeouts, observe))
+        self.graph = build_graph(settings.predictor, settings.node_timeouts, observe)
         self.root = self.graph.root
         self.nodes = self.root.walk()
         self._ready_at = 0.0
         self._ready = False
 
-    def _run(self, coroutine: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
-
     def close(self) -> None:
-        try:
-            self._run(self.graph.close(), timeout=5)
-        finally:
-            self.loop.call_soon_threadsafe(self.loop.stop)
+        self.graph.close()
 
     # ---- requests -------------------------------------------------------------------------------------------
     def _request(self, inbound: Inbound) -> tuple[walk.Request, str]:
@@ -101,7 +89,7 @@ class EngineHandler:
 
     def predict(self, inbound: Inbound, /) -> Raw:
         request, puid = self._request(inbound)
-        answer = self._run(walk.predict(self.root, self._payload(inbound, "message"), request))
+        answer = walk.predict(self.root, self._payload(inbound, "message"), request)
         return self._with_meta(answer, request, puid)
 
     def send_feedback(self, inbound: Inbound, /) -> Raw:
@@ -111,7 +99,7 @@ class EngineHandler:
         response = document.get("response") if isinstance(document, dict) else None
         meta = response.get("meta") if isinstance(response, dict) else None
         routing = meta.get("routing") if isinstance(meta, dict) else None
-        answer = self._run(walk.feedback(self.root, payload, routing if isinstance(routing, dict) else {}, request))
+        answer = walk.feedback(self.root, payload, routing if isinstance(routing, dict) else {}, request)
         if answer is None:
             return Raw({} if request.prefer == "json" else inbound.codec.encode_raw({}))
         return Raw(answer.document() if request.prefer == "json" else answer.proto())
@@ -155,13 +143,10 @@ class EngineHandler:
     # ---- health and metadata -----------------------------------------------------------------------------------
     def unreachable_nodes(self) -> list[str]:
         """Nodes whose port takes no connection now (Seldon's executor readiness: a TCP dial of each node)."""
-        async def check() -> list[str]:
-            clients = [(node.name, client) for node in self.nodes for client in node.clients.values()]
-            results = await asyncio.gather(*(client.reachable() for _, client in clients))
-            return sorted({f"{name} ({client.address})" for (name, client), ok in zip(clients, results, strict=True)
-                           if not ok})
-
-        return self._run(check(), timeout=5)
+        clients = [(node.name, client) for node in self.nodes for client in node.clients.values()]
+        results = list(walk.FAN_OUT.map(lambda pair: pair[1].reachable(), clients))
+        return sorted({f"{name} ({client.address})" for (name, client), ok in zip(clients, results, strict=True)
+                       if not ok})
 
     def ready(self) -> bool:
         now = time.monotonic()
@@ -180,7 +165,7 @@ class EngineHandler:
         return Raw(b"")
 
     def metadata(self) -> dict[str, Any]:
-        return self._run(graph_metadata(self.settings.predictor.name, self.root))
+        return graph_metadata(self.settings.predictor.name, self.root)
 
     def graph_metadata(self) -> dict[str, Any]:
         return self.metadata()
@@ -190,7 +175,7 @@ class EngineHandler:
         if node is None:
             raise SeldonMicroserviceException(f"the graph has no node {name!r}", status_code=404,
                                               reason="MICROSERVICE_NOT_FOUND")
-        return self._run(node.client("json").metadata())
+        return node.client("json").metadata()
 
     def error_blueprint(self) -> object | None:
         return None

@@ -8,15 +8,14 @@ caller gets (an output transformer, a combiner, else the first child, else the n
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
-from seldon_s2i.engine.walk import Node
+from seldon_s2i.engine.walk import FAN_OUT, Node
 
 
-async def graph_metadata(name: str, root: Node) -> dict[str, Any]:
+def graph_metadata(name: str, root: Node) -> dict[str, Any]:
     nodes = [node for node in root.walk() if node.clients]
-    answers = await asyncio.gather(*(next(iter(node.clients.values())).metadata() for node in nodes))
+    answers = list(FAN_OUT.map(lambda node: next(iter(node.clients.values())).metadata(), nodes))
     models = {node.name: answer for node, answer in zip(nodes, answers, strict=True)}
     return {
         "name": name,

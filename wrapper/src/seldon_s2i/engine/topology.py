@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import aiohttp
 from seldon_graph import EndpointType, PredictiveUnit, Predictor
 
 from seldon_s2i.engine.clients import GrpcNodeClient, NodeClient, Observer, RestNodeClient
@@ -25,27 +24,19 @@ class NodeTimeouts:
 @dataclass
 class Graph:
     root: Node
-    session: aiohttp.ClientSession
 
-    async def close(self) -> None:
+    def close(self) -> None:
         for node in self.root.walk():
             for client in node.clients.values():
-                await client.close()
-        await self.session.close()
+                client.close()
 
 
-async def build_graph(predictor: Predictor, timeouts: NodeTimeouts, observe: Observer | None = None) -> Graph:
-    """Nodes and clients for ``predictor`` (call inside the event loop that will serve them)."""
-    session = aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=60, ttl_dns_cache=300),
-        skip_auto_headers=("User-Agent",),
-        auto_decompress=False,
-    )
-    return Graph(_node(predictor.graph, session, timeouts, observe), session)
+def build_graph(predictor: Predictor, timeouts: NodeTimeouts, observe: Observer | None = None) -> Graph:
+    """Nodes and clients for ``predictor``."""
+    return Graph(_node(predictor.graph, timeouts, observe))
 
 
-def _node(unit: PredictiveUnit, session: aiohttp.ClientSession, timeouts: NodeTimeouts,
-          observe: Observer | None) -> Node:
+def _node(unit: PredictiveUnit, timeouts: NodeTimeouts, observe: Observer | None) -> Node:
     clients: dict[Wire, NodeClient] = {}
     endpoint = unit.endpoint
     if endpoint is not None and endpoint.service_host and unit.implementation != "RANDOM_ABTEST":
@@ -53,7 +44,7 @@ def _node(unit: PredictiveUnit, session: aiohttp.ClientSession, timeouts: NodeTi
         http_port = endpoint.port_for("REST")
         grpc_port = endpoint.port_for("GRPC")
         if http_port:
-            clients["json"] = RestNodeClient(unit.name, host, http_port, timeouts.rest, session, observe)
+            clients["json"] = RestNodeClient(unit.name, host, http_port, timeouts.rest, observe)
         if grpc_port:
             feedback = "/seldon.protos.Router/SendFeedback" if unit.effective_type == "ROUTER" else \
                 "/seldon.protos.Model/SendFeedback"
@@ -62,5 +53,5 @@ def _node(unit: PredictiveUnit, session: aiohttp.ClientSession, timeouts: NodeTi
             # The declared type first: it is tried when the request's own transport has no port.
             preferred = _WIRES[endpoint.type]
             clients = {preferred: clients[preferred], **clients}
-    children = [_node(child, session, timeouts, observe) for child in unit.child_nodes]
+    children = [_node(child, timeouts, observe) for child in unit.child_nodes]
     return Node(unit, children, clients)

@@ -1,4 +1,4 @@
-"""The graph walk of Seldon's executor (``executor/predictor/predictor_process.go``), on asyncio.
+"""The graph walk of Seldon's executor (``executor/predictor/predictor_process.go``).
 
 Prediction, for each node from the root:
 
@@ -23,15 +23,21 @@ Feedback goes back down the path the prediction took, read from the feedback's
 ``response.meta.routing``: a node with route -1 (or no entry) passes it to every child
 concurrently, N to child N, -2 to none; then the node itself gets ``/send-feedback``
 if it is a MODEL or ROUTER or declares SEND_FEEDBACK. Every node gets the same Feedback.
+
+Concurrency: the walk runs in the transport's worker thread that took the request (no
+hop to an event loop: see :mod:`seldon_s2i.engine.clients` for what that saves); when a
+node sends the message to several children, the first child is walked in this thread and
+the others at the same time in the shared :data:`FAN_OUT` pool.
 """
 
 from __future__ import annotations
 
-import asyncio
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from seldon_graph import Calls, PredictiveUnit
 
@@ -41,6 +47,9 @@ from seldon_s2i.engine.payload import Payload, Wire, message_list
 
 ALL_CHILDREN = -1
 NO_CHILDREN = -2
+# Threads for the second and later children of a fan-out (made on demand; a nested fan-out takes more).
+FAN_OUT = ThreadPoolExecutor(max_workers=256, thread_name_prefix="seldon-engine-fan-out")
+T = TypeVar("T")
 
 
 @dataclass
@@ -82,50 +91,63 @@ class Request:
     prefer: Wire
     routing: dict[str, int] = field(default_factory=dict)
 
-    async def call(self, node: Node, method: Method, payload: Payload) -> Payload:
-        return await node.client(self.prefer).call(method, payload, self.headers)
+    def call(self, node: Node, method: Method, payload: Payload) -> Payload:
+        return node.client(self.prefer).call(method, payload, self.headers)
 
 
-async def predict(node: Node, message: Payload, request: Request) -> Payload:
+def predict(node: Node, message: Payload, request: Request) -> Payload:
     calls = node.calls
     transformed = message
     if calls.input is not None:
         request.routing[node.name] = ALL_CHILDREN
-        transformed = await request.call(node, calls.input, message)
+        transformed = request.call(node, calls.input, message)
     if not node.children:
         combined = transformed
     else:
-        route = await _route(node, transformed, request)
+        route = _route(node, transformed, request)
         request.routing[node.name] = route
         if route == NO_CHILDREN:
             combined = transformed
         else:
             chosen = node.children if route == ALL_CHILDREN else [node.children[route]]
-            outputs = await _all(predict(child, transformed, request) for child in chosen)
+            outputs = _all([partial(predict, child, transformed, request) for child in chosen])
             if calls.aggregate:
                 wire = node.client(request.prefer).wire
-                combined = await request.call(node, "aggregate", message_list(outputs, wire))
+                combined = request.call(node, "aggregate", message_list(outputs, wire))
             else:
                 combined = outputs[0]
     if calls.output:
-        return await request.call(node, "transform-output", combined)
+        return request.call(node, "transform-output", combined)
     return combined
 
 
-async def _all(coroutines: Any) -> list[Payload]:
-    """Run concurrently and wait for all; the first failure by position is the answer (as Seldon)."""
-    results = await asyncio.gather(*coroutines, return_exceptions=True)
-    payloads: list[Payload] = []
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-        payloads.append(result)
-    return payloads
+def _all(calls: list[Callable[[], T]]) -> list[T]:
+    """Run concurrently (the first here, the rest in the pool) and wait for all; the first failure by position
+    is the answer (as Seldon)."""
+    if len(calls) == 1:
+        return [calls[0]()]
+    others: list[Future[T]] = [FAN_OUT.submit(call) for call in calls[1:]]
+    outcomes: list[T | BaseException] = []
+    try:
+        outcomes.append(calls[0]())
+    except Exception as error:
+        outcomes.append(error)
+    for future in others:
+        try:
+            outcomes.append(future.result())
+        except Exception as error:
+            outcomes.append(error)
+    results: list[T] = []
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+        results.append(outcome)
+    return results
 
 
-async def _route(node: Node, message: Payload, request: Request) -> int:
+def _route(node: Node, message: Payload, request: Request) -> int:
     if node.calls.route == "remote":
-        answer = await request.call(node, "route", message)
+        answer = request.call(node, "route", message)
         route = route_of(node.name, answer.document())
     elif node.calls.route == "RANDOM_ABTEST":
         route = 0 if random.random() < node.ratio_a else 1
@@ -164,7 +186,7 @@ def route_of(node: str, document: Any) -> int:
     return int(value)
 
 
-async def feedback(node: Node, message: Payload, routing: Mapping[str, Any], request: Request) -> Payload | None:
+def feedback(node: Node, message: Payload, routing: Mapping[str, Any], request: Request) -> Payload | None:
     """Send the feedback down the recorded path; the answer of the highest node that takes feedback."""
     answers: list[Payload | None] = []
     if node.children:
@@ -175,14 +197,9 @@ async def feedback(node: Node, message: Payload, routing: Mapping[str, Any], req
             chosen = []
         else:
             chosen = [node.children[route]]
-        results = await asyncio.gather(*(feedback(child, message, routing, request) for child in chosen),
-                                       return_exceptions=True)
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result
-            answers.append(result)
+        answers = _all([partial(feedback, child, message, routing, request) for child in chosen]) if chosen else []
     if node.calls.feedback:
-        return await request.call(node, "send-feedback", message)
+        return request.call(node, "send-feedback", message)
     return next((answer for answer in answers if answer is not None), None)
 
 
