@@ -1,15 +1,15 @@
 """Latency each prepackaged component adds, at batch 1 and batch 1,000 rows (p50), against identity nodes.
 
     .venv/bin/python bench/components.py            # ~2 min on 2 cores
-    .venv/bin/python bench/components.py --rounds 10 --output bench/results/components.md
+    .venv/bin/python bench/components.py --requests 2000 --output bench/results/components.md
 
 Two measurements per component and batch size:
 - in-process: the component's method called as the wrapper calls it (decoded numpy in), p50 of many calls,
   minus the p50 of an identity method of the same kind (route -> 0, aggregate -> first input, transform -> X);
 - REST: one ``seldon-microservice`` per component (its defaults, gRPC off) and one per identity node, a client
   on one keep-alive connection posting the same body one request at a time; p50 of the component's server
-  minus p50 of the identity server of the same service type. The servers take turns in rounds, so a drift of
-  the machine's speed during the run does not favour either.
+  minus p50 of the identity server of the same service type. The two servers are called alternately, so a
+  drift of the machine's speed during the run does not favour either.
 """
 
 from __future__ import annotations
@@ -56,7 +56,8 @@ def cases(data: Path) -> list[Case]:
         Case("ABTest", "ABTest", "ROUTER", {"weights": "0.5,0.3,0.2"}),
         Case("EpsilonGreedy (state file)", "EpsilonGreedy", "ROUTER", {"n_branches": 3, "state_path": str(data / "eg.json")}),
         Case("ThompsonSampling (state file)", "ThompsonSampling", "ROUTER", {"n_branches": 3, "state_path": str(data / "ts.json")}),
-        Case("EpsilonGreedy feedback", "EpsilonGreedy", "ROUTER", {"n_branches": 3, "state_path": str(data / "egf.json")}, "feedback"),
+        Case("EpsilonGreedy feedback (state file)", "EpsilonGreedy", "ROUTER", {"n_branches": 3, "state_path": str(data / "egf.json")}, "feedback"),
+        Case("EpsilonGreedy feedback (in memory)", "EpsilonGreedy", "ROUTER", {"n_branches": 3}, "feedback"),
         Case("Mean (3 inputs)", "Mean", "COMBINER", {}),
         Case("WeightedMean (3 inputs)", "WeightedMean", "COMBINER", {"weights": "1,2,3"}),
         Case("MajorityVote (3 inputs)", "MajorityVote", "COMBINER", {}),
@@ -142,6 +143,16 @@ class Server:
     connection: http.client.HTTPConnection | None = None
 
     def post(self, route: str, payload: bytes) -> float:
+        try:
+            return self._post(route, payload)
+        except (ConnectionError, http.client.HTTPException):  # an idle keep-alive connection the server closed
+            if self.connection is not None:
+                self.connection.close()
+            self.connection = None
+            self._post(route, payload)
+            return self._post(route, payload)
+
+    def _post(self, route: str, payload: bytes) -> float:
         if self.connection is None:
             self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         start = time.perf_counter()
@@ -192,17 +203,16 @@ def serving(interface: str, kind: str, parameters: dict[str, Any], workdir: Path
 Target = tuple[Server, str, bytes]  # server, path, body
 
 
-def rest_p50s(targets: tuple[Target, Target], requests: int, rounds: int) -> tuple[float, float]:
-    """p50 of two targets taking turns for ``rounds`` rounds of ``requests / rounds`` requests each."""
+def rest_p50s(targets: tuple[Target, Target], requests: int) -> tuple[float, float]:
+    """p50 of two targets called alternately (the order flipping each time), so drift hits both alike."""
     samples: tuple[list[float], list[float]] = ([], [])
     for server, route, payload in targets:
         for _ in range(5):  # warm-up: connection, caches
             server.post(route, payload)
-    per_round = max(1, requests // rounds)
-    for index in range(rounds):
+    for index in range(requests):
         for which in (0, 1) if index % 2 == 0 else (1, 0):
             server, route, payload = targets[which]
-            samples[which].extend(server.post(route, payload) for _ in range(per_round))
+            samples[which].append(server.post(route, payload))
     return float(np.median(samples[0])), float(np.median(samples[1]))
 
 
@@ -216,8 +226,7 @@ def identity_target(case: Case, identity: Server, batch: int) -> Target:
 # ---- the run -----------------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=6, help="turns the component and identity servers take")
-    parser.add_argument("--requests", type=int, default=600, help="REST requests per server at batch 1 (1/5 at 1,000)")
+    parser.add_argument("--requests", type=int, default=1000, help="REST requests per server at batch 1 (3/10 at 1,000)")
     parser.add_argument("--seconds", type=float, default=1.0, help="in-process timing per method and batch")
     parser.add_argument("--output", type=Path, help="also write the table (markdown) to this file")
     options = parser.parse_args(argv)
@@ -226,10 +235,9 @@ def main(argv: list[str] | None = None) -> int:
         workdir = Path(folder)
         np.save(workdir / "reference.npy", np.random.default_rng(0).normal(size=(2000, FEATURES)))
         lines = [
-            "| component | in-process added, batch 1 | in-process added, batch 1,000 | REST added, batch 1 | REST added, batch 1,000 |",
+            "| component | in-process added, batch 1 | in-process added, batch 1,000 | REST added, batch 1 (p50 ours / identity) | REST added, batch 1,000 (p50 ours / identity) |",
             "|---|---:|---:|---:|---:|",
         ]
-        baseline: dict[tuple[str, int], float] = {}
         with serving("identity_nodes.IdentityRouter", "ROUTER", {}, workdir) as router, serving(
             "identity_nodes.IdentityCombiner", "COMBINER", {}, workdir
         ) as combiner, serving("identity_nodes.IdentityTransformer", "TRANSFORMER", {}, workdir) as transformer:
@@ -247,23 +255,24 @@ def main(argv: list[str] | None = None) -> int:
                     if case.class_name == "KSDriftDetector":
                         server.post(path(case), json.dumps({"data": {"ndarray": rows(WINDOW, FEATURES).tolist()}}).encode())
                     for batch in BATCHES:
-                        requests = options.requests if batch == 1 else max(options.rounds, options.requests // 5)
+                        requests = options.requests if batch == 1 else max(10, options.requests * 3 // 10)
                         target = (server, path(case), json.dumps(body(case, batch)).encode())
                         baseline_target = identity_target(case, identities[case.kind], batch)
-                        ours, identity = rest_p50s((target, baseline_target), requests, options.rounds)
-                        baseline[(case.kind, batch)] = identity
-                        cells_rest.append(_micro(ours - identity))
+                        ours, identity = rest_p50s((target, baseline_target), requests)
+                        cells_rest.append(f"{_signed(ours - identity)} ({_micro(ours)} / {_micro(identity)})")
                 lines.append(f"| {case.label} | {' | '.join(cells_local)} | {' | '.join(cells_rest)} |")
                 print(lines[-1], flush=True)
-        notes = ", ".join(f"{kind.lower()} {batch}: {_micro(seconds)}" for (kind, batch), seconds in sorted(baseline.items()))
-        lines.append("")
-        lines.append(f"Identity servers' REST p50 (the baseline subtracted): {notes}.")
     table = "\n".join(lines)
     print()
     print(table)
     if options.output:
         options.output.write_text(table + "\n")
     return 0
+
+
+def _signed(seconds: float) -> str:
+    text = _micro(seconds)
+    return text if text.startswith("-") else f"+{text}"
 
 
 def _micro(seconds: float) -> str:

@@ -110,12 +110,15 @@ def test_bandit_survives_a_restart_with_its_counts(tmp_path: Path, log_dir: Path
 def scrape_labels(service: Microservice, name: str, label: str) -> dict[str, float]:
     """The samples of metric ``name`` by the value of ``label``."""
     text = requests.get(f"{service.metrics_url}/prometheus", timeout=10).text
-    return {
-        sample.labels[label]: sample.value
+    samples = [
+        (sample.labels[label], sample.value)
         for family in text_string_to_metric_families(text)
         for sample in family.samples
         if sample.name == name
-    }
+    ]
+    by_label = dict(samples)
+    assert len(by_label) == len(samples), f"{name} has several series per {label}: {samples}"
+    return by_label
 
 
 def scrape_gauges(service: Microservice, name: str) -> dict[str, float]:
