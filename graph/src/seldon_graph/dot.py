@@ -28,7 +28,11 @@ def _edge_label(parent: PredictiveUnit, index: int) -> str:
     calls = parent.calls()
     if calls.route == "RANDOM_ABTEST":
         ratio = next((p.value for p in parent.parameters or [] if p.name == "ratioA"), "0.5")
-        return f"{index}: {ratio}" if index == 0 else f"{index}: 1-{ratio}"
+        try:
+            share = float(ratio) if index == 0 else 1 - float(ratio)
+        except ValueError:
+            return str(index)
+        return f"{index}: {share:g}"
     if calls.route == "remote":
         return str(index)
     return ""
