@@ -30,6 +30,7 @@ from seldon_s2i.engine import walk
 from seldon_s2i.engine.errors import GraphError
 from seldon_s2i.engine.metadata import graph_metadata
 from seldon_s2i.engine.payload import Payload, Wire
+from seldon_s2i.engine.shadow import Shadows
 from seldon_s2i.engine.topology import build_graph
 from seldon_s2i.errors import SeldonMicroserviceException
 
@@ -54,6 +55,7 @@ class EngineHandler:
         self.graph = build_graph(settings.predictor, settings.node_timeouts, observe)
         self.root = self.graph.root
         self.nodes = self.root.walk()
+        self.shadows = Shadows(settings.shadow_urls) if getattr(settings, "shadow_urls", ()) else None
         self._ready_at = 0.0
         self._ready = False
 
@@ -89,7 +91,10 @@ class EngineHandler:
 
     def predict(self, inbound: Inbound, /) -> Raw:
         request, puid = self._request(inbound)
-        answer = walk.predict(self.root, self._payload(inbound, "message"), request)
+        payload = self._payload(inbound, "message")
+        if self.shadows is not None:
+            self.shadows.mirror(payload.json_bytes(), request.headers)
+        answer = walk.predict(self.root, payload, request)
         return self._with_meta(answer, request, puid)
 
     def send_feedback(self, inbound: Inbound, /) -> Raw:

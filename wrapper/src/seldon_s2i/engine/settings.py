@@ -27,6 +27,7 @@ from seldon_s2i.engine.topology import NodeTimeouts
 from seldon_s2i.environment import SettingError, Variables, argument_type, parse_integer, parse_seconds
 
 PREDICTOR_VARIABLE = "ENGINE_PREDICTOR"
+SHADOW_VARIABLE = "ENGINE_SHADOW_ENDPOINTS"
 REST_TIMEOUT_ANNOTATION = "seldon.io/rest-timeout"
 GRPC_TIMEOUT_ANNOTATION = "seldon.io/grpc-timeout"
 DEFAULT_NODE_TIMEOUT = 60.0
@@ -49,6 +50,7 @@ class EngineSettings:
     max_message_bytes: int
     log_level: str
     annotations: Mapping[str, str]
+    shadow_urls: tuple[str, ...] = ()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -98,9 +100,18 @@ def parse(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None =
             max_message_bytes=environment.max_message_bytes(variables.environ),
             log_level=(args.log_level or variables.text("SELDON_LOG_LEVEL", "INFO")).upper(),
             annotations=annotations,
+            shadow_urls=_shadow_urls(variables.optional_text(SHADOW_VARIABLE)),
         )
     except SettingError as error:
         raise EngineConfigError(str(error)) from None
+
+
+def _shadow_urls(text: str | None) -> tuple[str, ...]:
+    urls = tuple(url.strip() for url in (text or "").split(",") if url.strip())
+    for url in urls:
+        if not url.startswith("http://") or len(url) <= len("http://"):
+            raise EngineConfigError(f"{SHADOW_VARIABLE}: {url!r} is not an http:// base URL of a shadow's engine")
+    return urls
 
 
 def _annotation_seconds(annotations: Mapping[str, str], name: str, default: float) -> float:
