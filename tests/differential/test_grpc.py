@@ -144,7 +144,8 @@ def test_grpc_health_service(everything: Pair) -> None:
     for served in everything:
         with served.channel() as channel:
             try:
-                status = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=30)
+                health: Any = health_pb2_grpc.HealthStub(channel)  # the stubs leave out its methods
+                status = health.Check(health_pb2.HealthCheckRequest(), timeout=30)
                 answers.append(
                     GrpcAnswer("OK", {"status": health_pb2.HealthCheckResponse.ServingStatus.Name(status.status)})
                 )

@@ -115,13 +115,13 @@ _RPC_TYPES: dict[str, tuple[Any, Any]] = {
 def grpc_call(service: Microservice, service_name: str, rpc: str, request: Any) -> GrpcAnswer:
     """Call ``seldon.protos.<service_name>/<rpc>``; ``request`` is a proto or its JSON form."""
     request_type, answer_type = _RPC_TYPES[rpc]
-    if isinstance(request, dict | list):
+    if isinstance(request, dict):
         request = json_format.ParseDict(request, request_type())
     elif request is None:
         request = empty_pb2.Empty()
     # A client that takes answers of any size: the servers' own limits are what is compared.
     with grpc.insecure_channel(service.grpc_target, options=[("grpc.max_receive_message_length", -1)]) as channel:
-        call = channel.unary_unary(
+        call: Any = channel.unary_unary(
             f"/seldon.protos.{service_name}/{rpc}",
             request_serializer=lambda message: message.SerializeToString(),
             response_deserializer=answer_type.FromString,

@@ -36,6 +36,6 @@ def merge(
         meta["tags"] = merged_tags
     if merged_metrics:
         meta["metrics"] = merged_metrics
-    if merged_path and copy_incoming:
+    if merged_path:  # this node's own entry even when incoming meta is not copied (route, feedback), as Seldon does
         meta["requestPath"] = merged_path
     return meta
