@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from deliberate import assert_same, reconcile
+from exposition import samples, table
 from servers import Pair, serving_pair
-from test_metrics import _table, samples
 from wire import grpc_call, rest
 
 NDARRAY = {"data": {"ndarray": [[1, 2]]}}
@@ -67,4 +67,4 @@ def test_metric_labels(deployed: Pair) -> None:
         assert rest(service, "/predict", json_body=NDARRAY).status == 200
         assert rest(service, "/send-feedback", json_body={"request": NDARRAY, "reward": 1}).status == 200
     seldon, ours = reconcile(samples(deployed.seldon), samples(deployed.ours), "request-metrics")
-    assert _table(ours) == _table(seldon)
+    assert table(ours) == table(seldon)

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-import requests
 from deliberate import reconcile
+from exposition import samples, table
 from microservice_process import Microservice
-from prometheus_client.parser import text_string_to_metric_families
 from servers import Pair, serving_pair
 from wire import grpc_call, rest
 
 NDARRAY = {"data": {"ndarray": [[1, 2]]}}
-# Process-specific labels: each server's worker pids.
-PROCESS_LABELS = {"worker_id"}
 
 
 @pytest.fixture(scope="module")
@@ -42,23 +38,11 @@ def calls(service: Microservice) -> None:
     assert grpc_call(service, "Model", "SendFeedback", {"request": NDARRAY, "reward": 2}).code == "OK"
 
 
-def samples(service: Microservice) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    """Every sample, summed over processes, keyed by name and labels (process labels left out)."""
-    text = requests.get(f"{service.metrics_url}/metrics", timeout=30).text
-    summed: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            labels = tuple(sorted((k, v) for k, v in sample.labels.items() if k not in PROCESS_LABELS))
-            key = (sample.name, labels)
-            summed[key] = summed.get(key, 0.0) + sample.value
-    return {key: round(value, 9) for key, value in summed.items()}
-
-
 def test_metrics_exposition(instrumented: Pair) -> None:
     for service in instrumented:
         calls(service)
     seldon, ours = reconcile(samples(instrumented.seldon), samples(instrumented.ours), "request-metrics")
-    assert _table(ours) == _table(seldon)
+    assert table(ours) == table(seldon)
 
 
 def test_timer_buckets_and_method_tags(instrumented: Pair) -> None:
@@ -75,10 +59,3 @@ def test_timer_buckets_and_method_tags(instrumented: Pair) -> None:
         assert methods == {"predict", "inputtransform", "outputtransform", "router", "aggregate", "health", "feedback"}
     rewards = [value for (name, _), value in ours.items() if name == "seldon_api_model_feedback_reward_total"]
     assert rewards == [2 * (1 + 0.25 + 2)]  # two rounds of calls; the refused feedback's 5 never counted
-
-
-def _table(exposed: dict[Any, float]) -> list[str]:
-    """One line a sample, sorted: pytest shows a readable difference."""
-    return sorted(
-        f"{name}{{{','.join(f'{k}={v}' for k, v in labels)}}} {value}" for (name, labels), value in exposed.items()
-    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-METRICS = [{"key": "raw_calls", "type": "COUNTER", "value": 1, "tags": {"via": "raw"}}]
+METRICS: list[dict[str, Any]] = [{"key": "raw_calls", "type": "COUNTER", "value": 1, "tags": {"via": "raw"}}]
 
 
 class RawEverything:
@@ -13,7 +13,7 @@ class RawEverything:
             answer: dict[str, Any] = {
                 "jsonData": {"method": method, "got": sorted(message) if isinstance(message, dict) else len(message)}
             }
-            answer["meta"] = {"metrics": [dict(metric, tags=dict(metric["tags"])) for metric in METRICS]}
+            answer["meta"] = {"metrics": [{**metric, "tags": dict(metric["tags"])} for metric in METRICS]}
             if (
                 isinstance(message, dict)
                 and isinstance(message.get("jsonData"), dict)
@@ -23,12 +23,12 @@ class RawEverything:
             return answer
         # A protobuf request: answer a SeldonMessage of the same generated module.
         seldon_message = type(message) if type(message).__name__ == "SeldonMessage" else type(message.seldonMessages[0])
-        answer = seldon_message()
-        answer.strData = f"{method} got {type(message).__name__}"
-        metric = answer.meta.metrics.add()
+        proto: Any = seldon_message()
+        proto.strData = f"{method} got {type(message).__name__}"
+        metric = proto.meta.metrics.add()
         metric.key, metric.value = "raw_calls", 1
         metric.tags["via"] = "raw"
-        return answer
+        return proto
 
     def predict_raw(self, message: Any) -> Any:
         return self._answer(message, "predict")
