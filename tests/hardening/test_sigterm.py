@@ -66,3 +66,32 @@ def test_requests_dropped_at_the_end_of_the_grace_period_make_the_exit_status_3(
     assert len(outcomes) == 3 and 200 not in outcomes
     log = service.log()
     assert "stopped with 3 request(s) unanswered when the grace period (--graceful-timeout 1 s) ended" in log
+
+
+def test_grpc_calls_dropped_at_the_end_of_the_grace_period_are_counted(log_dir: Path, tmp_path: Path) -> None:
+    import grpc
+    from seldon_s2i.protos import prediction_pb2, prediction_pb2_grpc
+
+    calls_log = tmp_path / "calls.log"
+    calls_log.touch()
+    args = ["--grpc-threads", "4", "--graceful-timeout", "1"]
+    service = start("Sleeper", COMPONENTS, log_dir, args, {"CALLS_LOG": str(calls_log)})
+    outcomes: list[Any] = []
+    with service.channel() as channel:
+        model = prediction_pb2_grpc.ModelStub(channel)
+
+        def call() -> None:
+            try:
+                outcomes.append(model.Predict(prediction_pb2.SeldonMessage(strData="30"), timeout=60))
+            except grpc.RpcError as error:
+                outcomes.append(error.code())
+
+        threads = [threading.Thread(target=call) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        _wait_in_model(calls_log, 2)
+        assert service.stop(timeout=60) == 3
+        for thread in threads:
+            thread.join()
+    assert len(outcomes) == 2 and all(isinstance(outcome, grpc.StatusCode) for outcome in outcomes)
+    assert "stopped with 2 request(s) unanswered" in service.log()

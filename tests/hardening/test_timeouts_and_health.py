@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import grpc
 import pytest
 import requests
 from microservice_process import running
@@ -107,3 +108,32 @@ def test_timeout_settings_from_the_environment_and_bad_values_name_the_variable(
     assert (parsed.limits.rest_timeout, parsed.limits.grpc_timeout) == (3.0, 0.5)
     with pytest.raises(SystemExit, match="SELDON_REST_TIMEOUT"):
         settings.parse(["Model"], {"SELDON_REST_TIMEOUT": "soon"})
+
+
+def test_grpc_health_answers_while_the_model_is_busy_and_a_stuck_call_gets_deadline_exceeded(log_dir: Path) -> None:
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+    from seldon_s2i.protos import prediction_pb2, prediction_pb2_grpc
+
+    with running("Slow", WRAPPER_COMPONENTS, log_dir, ["--grpc-timeout", "1.5"]) as service, service.channel() as channel:
+        model = prediction_pb2_grpc.ModelStub(channel)
+        health: Any = health_pb2_grpc.HealthStub(channel)  # the stubs leave out its methods
+
+        def stuck() -> Any:
+            try:
+                return model.Predict(prediction_pb2.SeldonMessage(strData="120"), timeout=60)
+            except grpc.RpcError as error:
+                return error
+
+        thread, outcome = _in_background(stuck)
+        time.sleep(0.5)
+        assert health.Check(health_pb2.HealthCheckRequest(), timeout=5).status == health_pb2.HealthCheckResponse.SERVING
+        thread.join()
+        error = outcome["answer"]
+        assert isinstance(error, grpc.RpcError) and error.code() is grpc.StatusCode.DEADLINE_EXCEEDED
+        assert "--grpc-timeout" in str(error.details()) and 1.4 < outcome["seconds"] < 10
+        assert model.Predict(prediction_pb2.SeldonMessage(strData="0"), timeout=10).strData == "slept 0"
+        _wait_for_log(service, "ran past --grpc-timeout (1.5 s); starting a fresh gRPC worker")
+        _wait_for_log(service, "grpc-1 replaced by grpc-2")
+        for _ in range(5):
+            assert model.Predict(prediction_pb2.SeldonMessage(strData="0.1"), timeout=10).strData == "slept 0.1"
+        assert service.stop() == 0

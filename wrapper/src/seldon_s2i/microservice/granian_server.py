@@ -33,6 +33,8 @@ from typing import Any
 from granian.net import SocketSpec
 from granian.server.mp import MPServer, WorkerProcess
 
+from seldon_s2i.microservice.worker_messages import WorkerMessages
+
 log = logging.getLogger("seldon_s2i.microservice")
 
 MEMORY_SAMPLE_SECONDS = 1.0
@@ -53,23 +55,6 @@ def resident_bytes(pid: int) -> int | None:
             return int(statm.read().split()[1]) * _PAGE_BYTES
     except (OSError, ValueError, IndexError):
         return None
-
-
-class WorkerMessages:
-    """Workers tell the server process they are ready (``load()`` done) or want to be replaced."""
-
-    def __init__(self) -> None:
-        self._queue: Any = multiprocessing.get_context("fork").SimpleQueue()
-
-    def ready(self) -> None:
-        self._queue.put(("ready", os.getpid(), ""))
-
-    def replace_me(self, reason: str) -> None:
-        self._queue.put(("replace", os.getpid(), reason))
-
-    def receive(self) -> tuple[str, int, str]:
-        kind, pid, detail = self._queue.get()
-        return str(kind), int(pid), str(detail)
 
 
 class RecyclingServer(MPServer):

@@ -30,6 +30,7 @@ from seldon_s2i.component import contract
 from seldon_s2i.component.loader import import_class, parse_parameters
 from seldon_s2i.errors import ComponentContractError, SeldonMicroserviceException
 from seldon_s2i.microservice import DROPPED_WORK_STATUS
+from seldon_s2i.microservice.grpc_workers import GrpcWorkers
 from seldon_s2i.microservice.settings import Settings
 
 log = logging.getLogger("seldon_s2i.microservice")
@@ -86,14 +87,10 @@ def run(settings: Settings) -> int:
 
     context = multiprocessing.get_context("fork")
     dropped = context.Value("q", 0)  # requests the servers could not answer before their grace period ended
-    children: list[BaseProcess] = []
-    for index in range(settings.grpc_workers):
-        children.append(
-            context.Process(target=workers.grpc_worker, args=(user, settings, dropped), name=f"grpc-{index + 1}")
-        )
-    children.append(context.Process(target=workers.rest_server, args=(user, settings, dropped), name="rest"))
-    for child in children:
-        child.start()
+    grpc = GrpcWorkers(context, user, settings, dropped)
+    grpc.start()
+    rest = context.Process(target=workers.rest_server, args=(user, settings, dropped), name="rest")
+    rest.start()
     # Seldon's one hook for extra endpoints: custom_service() runs in a process of its own, beside the servers.
     helpers: list[BaseProcess] = []
     custom_service = contract.implemented(user, "custom_service")
@@ -129,14 +126,16 @@ def run(settings: Settings) -> int:
     )
     failed = None
     while not stopping.is_set():
-        multiprocessing.connection.wait([child.sentinel for child in children], timeout=0.5)
-        dead = [child for child in children if not child.is_alive()]
+        serving = [rest, *grpc.serving]
+        multiprocessing.connection.wait([child.sentinel for child in serving], timeout=0.5)
+        dead = [child for child in serving if not child.is_alive()]
         if dead:
             failed = dead[0]
             break
+        grpc.tend(stopping)
     if failed is not None and not stopping.is_set():
         log.error("%s server exited with status %s; stopping", failed.name, failed.exitcode)
-    killed = _stop_children([*children, *helpers], settings.graceful_timeout)
+    killed = _stop_children([*grpc.all(), rest, *helpers], settings.graceful_timeout)
     metrics_server.shutdown()
     if settings.pidfile:
         with contextlib.suppress(OSError):

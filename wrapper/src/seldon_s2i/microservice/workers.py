@@ -6,12 +6,14 @@ import contextlib
 import ctypes
 import logging
 import multiprocessing
+import os
 import random
 import signal
 import threading
-from typing import Any
+from typing import Any, cast
 
 from seldon_s2i.component.adapter import Component
+from seldon_s2i.handler import Handler
 from seldon_s2i.microservice import DROPPED_WORK_STATUS
 from seldon_s2i.microservice.settings import Settings
 from seldon_s2i.service import SeldonService, ServiceOptions
@@ -46,7 +48,7 @@ def build_service(user: Any, settings: Settings) -> SeldonService:
     return SeldonService(component, unit, MetricsRecorder(unit), options)
 
 
-def v2_service(user: Any, service: SeldonService, settings: Settings) -> V2Service | None:
+def v2_service(user: Any, service: Handler, settings: Settings) -> V2Service | None:
     """The Open Inference (V2) side of ``service``, unless only Seldon's protocol is served.
 
     V2 clients call the model by its graph node name (PREDICTIVE_UNIT_ID), else by its class name.
@@ -57,20 +59,31 @@ def v2_service(user: Any, service: SeldonService, settings: Settings) -> V2Servi
     return V2Service(service, V2Model(name, settings.service_type.value))
 
 
-def grpc_worker(user: Any, settings: Settings, dropped: Any = None) -> None:
+def grpc_worker(user: Any, settings: Settings, dropped: Any = None, messages: Any = None) -> None:
+    """A gRPC server process (several share the port); ``messages`` reach the supervisor, ``dropped`` counts
+    calls it could not answer before its grace period ended."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when to stop
+    from seldon_s2i.microservice.grpc_guard import WAITING_THREADS, GuardedHandler
     from seldon_s2i.transport.grpc_server import build_server
 
     service = build_service(user, settings)
+    timeout = settings.limits.grpc_timeout
+    guarded = GuardedHandler(
+        service,
+        threads=settings.grpc_threads,
+        timeout=timeout,
+        ask_replacement=messages.replace_me if messages is not None else lambda _reason: None,
+    )
+    handler = cast(Handler, guarded)
     address = f"{settings.host}:{settings.grpc_port}"
     try:
         server = build_server(
-            service,
+            handler,
             address,
-            settings.grpc_threads,
+            settings.grpc_threads + WAITING_THREADS,
             settings.max_message_bytes,
-            v2=v2_service(user, service, settings),
+            v2=v2_service(user, handler, settings),
             seldon=settings.protocol != "v2",
         )
     except (RuntimeError, OSError):
@@ -79,8 +92,21 @@ def grpc_worker(user: Any, settings: Settings, dropped: Any = None) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     server.start()
+    if messages is not None:
+        messages.ready()
     stop.wait()
-    server.stop(settings.graceful_timeout).wait()
+    # No call may take longer than the timeout: past it, nothing more will be answered.
+    grace = min(settings.graceful_timeout, timeout + 1) if timeout else settings.graceful_timeout
+    server.stop(grace).wait()
+    unanswered = guarded.in_progress
+    if unanswered:
+        log.error("gRPC worker: %d call(s) were not answered before the grace period ended", unanswered)
+        if dropped is not None:
+            with dropped.get_lock():
+                dropped.value += unanswered
+    # Exit now: a call stuck in the model (answered DEADLINE_EXCEEDED) would keep the process alive.
+    logging.shutdown()
+    os._exit(DROPPED_WORK_STATUS if unanswered else 0)
 
 
 def custom_service(run: Any) -> None:
@@ -106,13 +132,14 @@ def rest_server(user: Any, settings: Settings, dropped: Any = None) -> None:
 
     from seldon_s2i.microservice import granian_server
     from seldon_s2i.microservice.rest_guard import InFlight, ServingGuard
+    from seldon_s2i.microservice.worker_messages import WorkerMessages
     from seldon_s2i.transport.request_limits import RequestLimits
     from seldon_s2i.transport.rest import create_app
 
     # Workers must inherit `user` by fork (Python 3.14 would otherwise pick forkserver/spawn).
     multiprocessing.set_start_method("fork", force=True)
     limits = settings.limits
-    messages = granian_server.WorkerMessages()
+    messages = WorkerMessages()
 
     def load_app(_target: Any) -> Any:
         service = build_service(user, settings)
