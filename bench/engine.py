@@ -212,7 +212,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--concurrency", default="1,16", help="requests in flight (default 1,16)")
     parser.add_argument("--transports", default="rest,grpc", help="rest, grpc or both (default)")
     parser.add_argument("--output", type=Path, help="also write the table (with date and machine) to this file")
+    parser.add_argument("--nice", type=int, default=-10,
+                        help="niceness of everything the benchmark runs, when root (default -10), so background "
+                             "jobs disturb it less")
     args = parser.parse_args(argv)
+    if os.geteuid() == 0:
+        os.nice(args.nice)  # the servers and load generators started below inherit it
     concurrencies = [int(value) for value in args.concurrency.split(",")]
     transports = [value.strip() for value in args.transports.split(",")]
     payload = serving_payloads.small_payload()

@@ -15,6 +15,8 @@ import grpc
 import pytest
 from engine_graphs import Graph, grpc_predict, predict, predictor, rest_predict, values
 from engine_process import running_engine
+from google.protobuf import empty_pb2
+from seldon_s2i.protos import prediction_pb2_grpc
 
 TRANSPORTS = ["rest", "grpc"]
 ROWS = [[1.0, 2.0], [3.0, 4.0]]
@@ -152,7 +154,10 @@ def test_graph_metadata(graph: Graph, tmp_path: Path) -> None:
         document = requests.get(f"{engine.url}/api/v1.0/metadata", timeout=30).json()
         node = requests.get(f"{engine.url}/api/v1.0/metadata/add1", timeout=30)
         unknown = requests.get(f"{engine.url}/api/v1.0/metadata/nope", timeout=30)
+        with grpc.insecure_channel(engine.grpc_target) as channel:
+            over_grpc = prediction_pb2_grpc.SeldonStub(channel).GraphMetadata(empty_pb2.Empty(), timeout=30)
     assert document["name"] == "default"
+    assert over_grpc.name == "default" and set(over_grpc.models) == {"in", "add1"}
     assert set(document["models"]) == {"in", "add1"}
     assert node.status_code == 200 and "name" in node.json()
     assert unknown.status_code == 404

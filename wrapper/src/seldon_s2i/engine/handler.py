@@ -100,11 +100,7 @@ class EngineHandler:
     def send_feedback(self, inbound: Inbound, /) -> Raw:
         request, _ = self._request(inbound)
         payload = self._payload(inbound, "feedback")
-        document = payload.document()
-        response = document.get("response") if isinstance(document, dict) else None
-        meta = response.get("meta") if isinstance(response, dict) else None
-        routing = meta.get("routing") if isinstance(meta, dict) else None
-        answer = walk.feedback(self.root, payload, routing if isinstance(routing, dict) else {}, request)
+        answer = walk.feedback(self.root, payload, _recorded_routing(inbound, payload), request)
         if answer is None:
             return Raw({} if request.prefer == "json" else inbound.codec.encode_raw({}))
         return Raw(answer.document() if request.prefer == "json" else answer.proto())
@@ -188,3 +184,15 @@ class EngineHandler:
     def record_request(self, method: str, transport: str, code: int | str, seconds: float, /) -> None:
         if self.metrics is not None:
             self.metrics.observe_request(method, transport, code, seconds)
+
+
+def _recorded_routing(inbound: Inbound, payload: Payload) -> Mapping[str, Any]:
+    """``response.meta.routing`` of a Feedback, read from what the transport already parsed."""
+    raw = inbound.raw
+    if hasattr(raw, "response"):  # a Feedback proto
+        return dict(raw.response.meta.routing)
+    document = raw if isinstance(raw, dict) else payload.document()
+    response = document.get("response") if isinstance(document, dict) else None
+    meta = response.get("meta") if isinstance(response, dict) else None
+    routing = meta.get("routing") if isinstance(meta, dict) else None
+    return routing if isinstance(routing, dict) else {}
