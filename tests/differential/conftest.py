@@ -32,3 +32,10 @@ def plain(diff_log_dir: Path) -> Iterator[Pair]:
     """An identity model with nothing else: empty meta, and every other method falls back."""
     with serving_pair("Plain", diff_log_dir) as pair:
         yield pair
+
+
+@pytest.fixture(scope="session")
+def behaviours(diff_log_dir: Path) -> Iterator[Pair]:
+    """A Seldon-style component (seldon_core imports) whose behaviour a jsonData request picks."""
+    with serving_pair("Behaviours", diff_log_dir) as pair:
+        yield pair

@@ -33,8 +33,8 @@ PAYLOADS: list[tuple[Any, ...]] = [
     ("jsonData-object", {"json_body": {"jsonData": {"a": [1, 2.5, "x", None, True]}}}),
     ("jsonData-list", {"json_body": {"jsonData": [1, 2]}}),
     ("jsonData-strings", {"json_body": {"jsonData": ["a", "b"]}}),
-    ("jsonData-number", {"json_body": {"jsonData": 3}}, "json-scalars"),
-    ("jsonData-null", {"json_body": {"jsonData": None}}, "json-scalars"),
+    ("jsonData-number", {"json_body": {"jsonData": 3}}, "return-types"),
+    ("jsonData-null", {"json_body": {"jsonData": None}}, "return-types"),
     ("jsonData-string", {"json_body": {"jsonData": "text"}}),
     ("meta-puid-tags", {"json_body": {"meta": {"puid": "p-1", "tags": {"component": "request", "x": 1}}, **NDARRAY}}),
     (
