@@ -56,6 +56,7 @@ class Bodies:
     rest_content_type: str
     grpc: Path  # already framed for h2load
     grpc_answer_bytes: int = 0
+    rest_headers: tuple[str, ...] = ()  # extra "Name: value" headers (bench/v2.py: Inference-Header-Content-Length)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -262,7 +263,9 @@ def time_cell(
 def _load(contender: Contender, transport: str, payload: Payload, concurrency: int, seconds: int) -> LoadResult:
     server, bodies = contender.server, contender.bodies[payload.key]
     if transport == "rest":
-        return serving_load.run_rest(server.rest_url(), bodies.rest, bodies.rest_content_type, concurrency, seconds)
+        return serving_load.run_rest(
+            server.rest_url(), bodies.rest, bodies.rest_content_type, concurrency, seconds, bodies.rest_headers
+        )
     log = bodies.grpc.with_suffix(".h2load.log")
     return serving_load.run_grpc(server.grpc_url(), bodies.grpc, concurrency, seconds, bodies.grpc_answer_bytes, log)
 
@@ -301,7 +304,7 @@ def validate(server: RunningServer, payload: Payload, bodies: Bodies, transports
         if (mismatch := check(payload, reply)) is not None:
             raise ValidationError(f"gRPC {payload.label}: {mismatch}")
         answer_bytes = len(serving_payloads.grpc_frame(reply))
-    return Bodies(bodies.rest, bodies.rest_content_type, bodies.grpc, answer_bytes)
+    return Bodies(bodies.rest, bodies.rest_content_type, bodies.grpc, answer_bytes, bodies.rest_headers)
 
 
 def _post(server: RunningServer, bodies: Bodies, retry_seconds: float) -> bytes:
