@@ -206,6 +206,7 @@ def test_bad_requests(everything: Pair, request_: dict[str, Any], allowed: tuple
         ("POST", "/health/status"),
         ("PUT", "/predict"),
         ("GET", "/live"),
+        ("GET", "/metrics"),  # served on the metrics port only
     ],
 )
 def test_unknown_path_and_wrong_method(everything: Pair, method: str, path: str) -> None:
@@ -234,3 +235,12 @@ def test_http_server(everything: Pair) -> None:
     seldon, ours = (requests.get(f"{service.url}/health/ping", timeout=10).headers["Server"] for service in everything)
     assert BY_ID["http-server"].reconcile is not None
     reconcile(seldon, ours, "http-server")
+
+
+@pytest.mark.parametrize("path", ["/health/ping", "/health/status", "/metadata", "/predict"])
+def test_head(everything: Pair, path: str) -> None:
+    assert_same(*both(everything, path, {"method": "HEAD"}))
+
+
+def test_openapi_description(everything: Pair) -> None:
+    assert_same(*both(everything, "/seldon.json", {"method": "GET"}), "openapi")
