@@ -1,4 +1,4 @@
-"""Identity graph nodes, the baseline of the component benchmark (bench/components.py): they add nothing."""
+"""Identity graph nodes, the baseline of the component benchmark (bench/prepackaged.py): they add nothing."""
 
 from typing import Any
 

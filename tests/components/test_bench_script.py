@@ -1,4 +1,4 @@
-"""bench/components.py runs end to end (few requests, nothing timed seriously) and prints a row per case."""
+"""bench/prepackaged.py runs end to end (few requests, nothing timed seriously) and prints a row per case."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from microservice_process import REPO
 def test_component_benchmark_prints_its_table(tmp_path: Path) -> None:
     output = tmp_path / "components.md"
     run = subprocess.run(
-        [sys.executable, str(REPO / "bench" / "components.py"), "--requests", "20", "--seconds", "0.02", "--output", str(output)],
+        [sys.executable, str(REPO / "bench" / "prepackaged.py"), "--requests", "20", "--seconds", "0.02", "--output", str(output)],
         capture_output=True,
         text=True,
         timeout=600,

@@ -1,7 +1,7 @@
 """Latency each prepackaged component adds, at batch 1 and batch 1,000 rows (p50), against identity nodes.
 
-    .venv/bin/python bench/components.py            # ~2 min on 2 cores
-    .venv/bin/python bench/components.py --requests 2000 --output bench/results/components.md
+    .venv/bin/python bench/prepackaged.py            # ~2 min on 2 cores
+    .venv/bin/python bench/prepackaged.py --requests 2000 --output bench/results/components.md
 
 Two measurements per component and batch size:
 - in-process: the component's method called as the wrapper calls it (decoded numpy in), p50 of many calls,
