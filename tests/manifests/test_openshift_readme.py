@@ -5,7 +5,8 @@ repositories and indexes, the catalog templates). Each command in its shell bloc
 checked against the manifests it names: applied files exist and land in the namespace
 they declare; `oc new-app` uses a builder ImageStream, a `#ref` fragment and an
 existing context folder whose MODEL_NAME matches `--build-env`; `oc expose` publishes
-the builder's REST port of the Service new-app made; processed templates declare the
+the builder's REST port of the Service new-app made; `seldon-s2i install` and `deploy` are
+real subcommands and deploy builds the sample; processed templates declare the
 parameters given and render valid objects; the BuildConfig patch and environment
 produce a valid BuildConfig whose injected pip.conf is where PIP_CONFIG_FILE points;
 `oc tag` points a versioned tag at a published image. An `oc` command this test does
@@ -24,6 +25,7 @@ import manifest_schemas
 import pytest
 import yaml
 from manifest_files import CANONICAL_REPOSITORY, REPOSITORY_ROOT, load, render
+from seldon_s2i.cli.main import build_parser
 
 README = REPOSITORY_ROOT / "openshift-templates" / "README.md"
 CONTAINERFILE = REPOSITORY_ROOT / "builder" / "Containerfile"
@@ -184,10 +186,23 @@ def test_tag_points_a_versioned_builder_tag_at_a_published_image() -> None:
 
 def test_every_oc_command_is_checked() -> None:
     known = {"apply", "new-app", "logs", "expose", "process", "describe", "create", "set", "annotate", "patch",
-             "start-build", "tag"}
+             "start-build", "tag", "get"}
     unknown = [" ".join(command) for command in OC_COMMANDS if command[1] not in known]
     assert not unknown, f"add a check for: {unknown}"
     for command in COMMANDS:
         if command[0] != "oc":
             # The pack's own tools: a script of this repository, or the seldon-s2i CLI (processing checked above).
             assert command[0] == "seldon-s2i" or (REPOSITORY_ROOT / command[0]).is_file(), command
+
+
+def test_the_pack_commands_exist_and_deploy_serves_the_sample_as_a_seldon_deployment() -> None:
+    parser = build_parser()
+    for command in [c for c in COMMANDS if c[0] == "seldon-s2i"]:
+        parser.parse_args(command[1:])  # exits (and fails the test) on a subcommand or option it lacks
+    (deploy,) = [c for c in COMMANDS if c[:2] == ["seldon-s2i", "deploy"]]
+    assert deploy[2] == CANONICAL_REPOSITORY
+    (context_dir,) = option(deploy, "--context-dir")
+    assert (REPOSITORY_ROOT / context_dir / ".s2i" / "environment").is_file()
+    (name,) = option(deploy, "--name")
+    (get,) = [c for c in OC_COMMANDS if c[1] == "get"]
+    assert get[2] in manifest_schemas.seldon_crd()["spec"]["names"]["shortNames"] and get[3] == name

@@ -6,11 +6,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from seldon_s2i.cli import build, graph, predict, run, template
+from seldon_s2i.cli import build, deploy, graph, install, predict, run, template, uninstall, upgrade
 from seldon_s2i.cli.errors import CommandError
 
 # Subcommand modules, in the order --help lists them.
-SUBCOMMANDS = (build, run, predict, graph, template)
+SUBCOMMANDS = (build, run, predict, graph, template, install, upgrade, uninstall, deploy)
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
