@@ -194,6 +194,12 @@ def _transport(transport: str) -> str:
     return "REST" if transport == "rest" else "gRPC"
 
 
+def ours_spec() -> ServerSpec:
+    """Ours as the serving benchmark starts it, called on its V2 paths."""
+    ours = next(spec for spec in serving_servers.SERVERS if spec.key == "ours")
+    return dataclasses.replace(ours, protocol="v2", rest_path=f"/v2/models/{OURS_MODEL}/infer", grpc_path=GRPC_PATH)
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="v2.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--transports", type=serving._choices(serving.TRANSPORTS), default=list(serving.TRANSPORTS))
@@ -215,8 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if serving_report.tool_version(tool) is None:
             print(f"v2.py: error: {tool} is not installed (run scripts/setup-dev)", file=sys.stderr)
             return 2
-    ours = next(spec for spec in serving_servers.SERVERS if spec.key == "ours")
-    ours = dataclasses.replace(ours, protocol="v2", rest_path=f"/v2/models/{OURS_MODEL}/infer", grpc_path=GRPC_PATH)
+    ours = ours_spec()
     mlserver = next(spec for spec in serving_servers.SERVERS if spec.key == "mlserver")
     priority = serving.raise_priority(args.nice)
     started = time.monotonic()

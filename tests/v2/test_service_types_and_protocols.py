@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -20,8 +21,7 @@ import tritonclient.http as triton_http
 from microservice_process import BIN, Microservice
 from seldon_s2i.protos import prediction_pb2, prediction_pb2_grpc
 
-from tests.v2.conftest import COMPONENTS
-
+COMPONENTS = Path(__file__).parent / "components"
 FEATURES = np.array([[1.0, -2.0, 3.5]])
 
 
