@@ -82,6 +82,10 @@ def test_every_service_type_answers_v2(
 def test_feedback_has_no_v2_route(identity: Microservice) -> None:
     answer = requests.post(f"{identity.url}/v2/models/V2Identity/feedback", json={}, timeout=10)
     assert answer.status_code == 404
+    assert answer.json() == {"error": "POST /v2/models/V2Identity/feedback: no such V2 route"}
+    wrong_method = requests.get(f"{identity.url}/v2/models/V2Identity/infer", timeout=10)
+    assert wrong_method.status_code == 405 and "POST" in wrong_method.headers["Allow"]
+    assert set(wrong_method.json()) == {"error"}
 
 
 def test_predict_raw_receives_the_v2_request_as_a_dict(serve: Any) -> None:

@@ -34,6 +34,10 @@ def _json(document: object, status: int = 200) -> Response:
     return Response(dumps(document), status=status, mimetype=JSON)
 
 
+def _is_v2(path: str) -> bool:
+    return path == "/v2" or path.startswith("/v2/")
+
+
 def register(app: Flask, service: V2Service, only: bool = False) -> None:
     """Add the ``/v2`` routes serving ``service`` to ``app``; with ``only``, every other path answers 404."""
     def guarded(view: Callable[..., Response]) -> Callable[..., Response]:
@@ -96,12 +100,26 @@ def register(app: Flask, service: V2Service, only: bool = False) -> None:
     ]
     for path, view, method in rules:
         app.add_url_rule(path, f"v2:{path}", guarded(view), methods=[method])
+    @app.before_request
+    def v2_routing_error() -> Response | None:
+        # A /v2 path that matches no route (or not with this method) answers in V2's error form too.
+        error = request.routing_exception
+        if error is None or not _is_v2(request.path):
+            return None
+        status = getattr(error, "code", None) or 404
+        message = f"{request.method} {request.path}: no such V2 route" if status == 404 else str(error)
+        answer = Response(v2_rest.error_body(message), status=status, mimetype=JSON)
+        allowed = getattr(error, "valid_methods", None)
+        if status == 405 and allowed:
+            answer.headers["Allow"] = ", ".join(allowed)
+        return answer
+
     if only:
 
         @app.before_request
         def v2_only() -> Response | None:
             # /health/ping stays: the platform's probes (and the controller's manifests) use it.
-            if request.path in ("/v2", "/health/ping") or request.path.startswith("/v2/"):
+            if request.path == "/health/ping" or _is_v2(request.path):
                 return None
             message = f"{request.path} is a Seldon protocol path; this server speaks only V2 (--protocol v2)"
             return Response(v2_rest.error_body(message), status=404, mimetype=JSON)
