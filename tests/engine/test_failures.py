@@ -86,7 +86,8 @@ def test_a_node_killed_mid_run_fails_fast_naming_it_and_the_graph_recovers(graph
     assert down.json()["status"]["reason"] == "GRAPH_NODE_UNAVAILABLE"
     assert raised.value.code() == grpc.StatusCode.UNAVAILABLE
     assert (raised.value.details() or "").startswith(f"graph node 'victim' is unavailable at 127.0.0.1:{victim.grpc_port}")
-    assert rest_seconds < 2 and grpc_seconds < 2, (rest_seconds, grpc_seconds)
+    # Fast, not a hang: the default node timeout is 60 s; bounds generous for a loaded 2-core machine.
+    assert rest_seconds < 5 and grpc_seconds < 5, (rest_seconds, grpc_seconds)
     assert ready.status_code == 503 and "victim" in ready.json()["status"]["info"]
     # The restarted node has its default add (0): 1 + 1 + 0.
     assert values(back.json()) == [[2.0]] and values(back_grpc) == [[2.0]]
@@ -102,12 +103,15 @@ def test_a_node_slower_than_its_timeout_gives_504_naming_it(graph: Graph, tmp_pa
         rest_seconds = time.monotonic() - started
         with pytest.raises(grpc.RpcError) as raised:
             grpc_predict(engine.grpc_target, [[77.0]])
-        time.sleep(2)  # the node finishes its slow calls
+        deadline = time.monotonic() + 30
         fast = rest_predict(engine.url, [[1.0]])
+        while fast.status_code == 504 and time.monotonic() < deadline:  # until the node is done with the slow ones
+            time.sleep(0.5)
+            fast = rest_predict(engine.url, [[1.0]])
     assert slow.status_code == 504
     assert slow.json()["status"]["info"] == (
         f"graph node 'add2' at 127.0.0.1:{graph.units['add2'].http_port} did not answer /predict within 0.5 s")
-    assert rest_seconds < 1.8
+    assert rest_seconds < 4  # answered at the 0.5 s timeout, not after the node's 6 s
     assert raised.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
     assert "graph node 'add2'" in (raised.value.details() or "")
     assert fast.status_code == 200

@@ -1,7 +1,7 @@
 """Graph nodes for the orchestrator tests: real seldon-microservice processes of tests/engine/units/GraphUnit.
 
 Four processes serve every graph of the session: ``add1`` (X+1, refuses a first feature of 13),
-``add2`` (X+2, sleeps 2 s on a first feature of 77), ``times10`` (X*10) and ``chooser`` (routes to
+``add2`` (X+2, sleeps 6 s on a first feature of 77), ``times10`` (X*10) and ``chooser`` (routes to
 the child its first feature names; as a combiner it sums). A graph names them as nodes
 (``graph.node("add1")``); the orchestrator is started per graph.
 """
@@ -23,7 +23,7 @@ from seldon_s2i.protos import prediction_pb2, prediction_pb2_grpc
 UNITS = Path(__file__).resolve().parents[1] / "engine" / "units"
 UNIT_PARAMETERS = {
     "add1": {"add": ("1", "FLOAT"), "fail_on": ("13", "FLOAT")},
-    "add2": {"add": ("2", "FLOAT"), "sleep_on": ("77", "FLOAT")},
+    "add2": {"add": ("2", "FLOAT"), "sleep_on": ("77", "FLOAT"), "sleep": ("6", "FLOAT")},
     "times10": {"scale": ("10", "FLOAT")},
     "chooser": {},
 }
