@@ -116,6 +116,16 @@ def test_bad_grpc_requests_are_refused_with_their_status(
     assert np.frombuffer(answer.raw_output_contents[0], dtype="<f4").tolist() == [1.0, 2.0]
 
 
+def test_bytes_that_are_no_request_are_invalid_argument(identity: Microservice) -> None:
+    with identity.channel() as channel:
+        call: grpc.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary("/inference.GRPCInferenceService/ModelInfer")
+        with pytest.raises(grpc.RpcError) as refused:
+            call(b"\xff\xff\xff", timeout=30)
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "not a valid inference.ModelInferRequest" in str(refused.value.details())
+    assert _stub(identity).ModelInfer(_grpc_request(), timeout=30).raw_output_contents
+
+
 def test_unknown_model_is_not_found_for_ready_and_metadata_over_grpc(identity: Microservice) -> None:
     stub = _stub(identity)
     for call, request in ((stub.ModelReady, service_pb2.ModelReadyRequest(name="other")),

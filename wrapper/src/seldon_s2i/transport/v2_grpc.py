@@ -15,6 +15,7 @@ import grpc
 from seldon_s2i.codec.v2 import proto as v2_proto
 from seldon_s2i.errors import describe, grpc_status_for
 from seldon_s2i.protos import v2 as v2_protos
+from seldon_s2i.transport.grpc_requests import lenient_parser, refusing_malformed
 from seldon_s2i.v2_service import V2Service
 
 log = logging.getLogger(__name__)
@@ -84,8 +85,8 @@ def handler(service: V2Service) -> grpc.GenericRpcHandler:
     servicer = V2Servicer(service)
     methods: dict[str, grpc.RpcMethodHandler[Any, Any]] = {
         method.name: grpc.unary_unary_rpc_method_handler(
-            getattr(servicer, method.name),
-            request_deserializer=v2_protos.request_class(method.name).FromString,
+            refusing_malformed(getattr(servicer, method.name)),
+            request_deserializer=lenient_parser(v2_protos.request_class(method.name)),
             response_serializer=lambda answer: bytes(answer.SerializeToString()),
         )
         for method in v2_protos.SERVICE.methods
