@@ -219,3 +219,13 @@ def test_grpc_answers_carry_tags_and_metrics_as_parameters(scorer: Microservice)
     assert response.parameters["scored_by"].string_param == "sum"
     assert '"v2_scored"' in response.parameters["metrics"].string_param  # JSON text: no nested gRPC parameters
     assert response.outputs[0].name == "total" and response.model_version == "3"
+
+
+def test_metrics_stay_out_of_the_answer_when_so_configured(serve: Any) -> None:
+    with serve("Scorer", PREDICTIVE_UNIT_ID="scorer", INCLUDE_METRICS_IN_CLIENT_RESPONSE="false") as service:
+        tensor = triton_http.InferInput("features", [1, 4], "FP64")
+        tensor.set_data_from_numpy(np.array([[1.0, 2.0, 3.0, 4.0]]))
+        parameters = _http(service).infer("scorer", [tensor]).get_response()["parameters"]
+        assert "metrics" not in parameters and parameters["scored_by"] == "sum"
+        exposition = requests.get(f"{service.metrics_url}/prometheus", timeout=10).text
+        assert any(line.startswith("v2_scored_total{") for line in exposition.splitlines())
