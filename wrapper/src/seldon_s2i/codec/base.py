@@ -16,7 +16,9 @@ value, which the transport turns into its wire form with ``codec.encode_raw``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Literal, Protocol
 
 from seldon_s2i.codec.message import Feedback, Message
@@ -107,16 +109,26 @@ class Raw:
 Outbound = Message | Raw
 
 
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
+
+
 class Inbound:
     """A request as received: ``raw`` (wire form, or REST bytes with payload passthrough), the ``codec``
-    that reads it, and its decoded ``message`` on first use."""
+    that reads it, and its decoded ``message`` on first use.
 
-    __slots__ = ("_message", "codec", "raw", "transport")
+    ``headers`` are the request's HTTP headers (REST, case-insensitive) or its invocation metadata (gRPC,
+    lower-case keys), read only if a handler looks (the orchestrator forwards them to the graph's nodes);
+    ``answer_headers`` are headers a handler wants on its answer (REST headers, gRPC initial metadata),
+    e.g. the orchestrator's ``Seldon-Puid``."""
 
-    def __init__(self, raw: Any, codec: Codec, transport: str) -> None:
+    __slots__ = ("_message", "answer_headers", "codec", "headers", "raw", "transport")
+
+    def __init__(self, raw: Any, codec: Codec, transport: str, headers: Mapping[str, str] | None = None) -> None:
         self.raw = raw
         self.codec = codec
         self.transport = transport
+        self.headers = _NO_HEADERS if headers is None else headers
+        self.answer_headers: dict[str, str] = {}
         self._message: Message | None = None
 
     @property

@@ -64,16 +64,13 @@ class EngineHandler:
 
     # ---- requests -------------------------------------------------------------------------------------------
     def _request(self, inbound: Inbound) -> tuple[walk.Request, str]:
-        headers: Mapping[str, str] = getattr(inbound, "headers", None) or {}
-        lowered = {str(key).lower(): str(value) for key, value in headers.items()}
+        lowered = {key.lower(): value for key, value in inbound.headers.items()}
         puid = lowered.get(PUID_HEADER) or str(uuid.uuid4())
         forwarded = {key: value for key, value in lowered.items()
                      if key not in _NOT_FORWARDED and not key.startswith(":") and not key.endswith("-bin")}
         forwarded[PUID_HEADER] = puid
         wire: Wire = "json" if inbound.transport == "rest" else "proto"
-        answer_headers = getattr(inbound, "answer_headers", None)
-        if isinstance(answer_headers, dict):
-            answer_headers["Seldon-Puid"] = puid
+        inbound.answer_headers["Seldon-Puid"] = puid
         return walk.Request(forwarded, wire), puid
 
     @staticmethod

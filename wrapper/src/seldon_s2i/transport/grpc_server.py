@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from concurrent import futures
 from typing import Any
 
@@ -40,12 +40,15 @@ class SeldonServicer:
         self, name: str, operation: Callable[[Inbound], Outbound], request: Any, context: grpc.ServicerContext
     ) -> Any:
         start = time.perf_counter()
+        inbound = Inbound(request, CODEC, "grpc", _Metadata(context))
         try:
-            outcome = operation(Inbound(request, CODEC, "grpc"))
+            outcome = operation(inbound)
             answer = proto_codec.encode_raw(outcome.value) if isinstance(outcome, Raw) else proto_codec.encode_message_bytes(outcome)
         except Exception as error:
             self.handler.record_request(name, "grpc", _abort_code(error).name, time.perf_counter() - start)
+            _send_answer_headers(context, inbound)
             _abort(context, error)
+        _send_answer_headers(context, inbound)
         self.handler.record_request(name, "grpc", "OK", time.perf_counter() - start)
         return answer
 
@@ -81,6 +84,36 @@ class SeldonServicer:
             return proto_codec.encode_raw(self.handler.graph_metadata(), "graph_metadata")
         except Exception as error:
             _abort(context, error)
+
+
+class _Metadata(Mapping[str, str]):
+    """A call's invocation metadata as a mapping, read on first use (text values only)."""
+
+    __slots__ = ("_context", "_items")
+
+    def __init__(self, context: grpc.ServicerContext) -> None:
+        self._context = context
+        self._items: dict[str, str] | None = None
+
+    def _read(self) -> dict[str, str]:
+        if self._items is None:
+            self._items = {key: value for key, value in self._context.invocation_metadata() or ()
+                           if isinstance(value, str)}
+        return self._items
+
+    def __getitem__(self, key: str) -> str:
+        return self._read()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._read())
+
+    def __len__(self) -> int:
+        return len(self._read())
+
+
+def _send_answer_headers(context: grpc.ServicerContext, inbound: Inbound) -> None:
+    if inbound.answer_headers:
+        context.send_initial_metadata(tuple((key.lower(), value) for key, value in inbound.answer_headers.items()))
 
 
 def _abort_code(error: BaseException) -> grpc.StatusCode:

@@ -115,12 +115,14 @@ def create_app(
     ) -> Callable[[], Response]:
         def view() -> Response:
             start = perf_counter()
+            inbound: Inbound | None = None
             try:
                 if predict_like and payload_passthrough:
                     raw: Any = request.get_data(cache=False) if "json" not in request.args else request.args["json"]
                 else:
                     raw = read_document(request)
-                outcome = operation(Inbound(raw, json_codec, "rest"))
+                inbound = Inbound(raw, json_codec, "rest", request.headers)  # type: ignore[arg-type]
+                outcome = operation(inbound)
                 if isinstance(outcome, Raw):
                     answer = _raw_response(outcome.value, predict_like)
                 else:
@@ -130,6 +132,8 @@ def create_app(
                     answer = app.make_response(app.handle_user_exception(error))
                 else:
                     answer = _error_response(error)
+            if inbound is not None and inbound.answer_headers:
+                answer.headers.update(inbound.answer_headers)
             record_request(name, "rest", answer.status_code, perf_counter() - start)
             return answer
 
