@@ -52,6 +52,12 @@ PAYLOADS: list[tuple[Any, ...]] = [
     ("nan-jsonData", {"text": '{"jsonData":{"missing":NaN,"big":Infinity}}'}),
     ("beyond-int64", {"text": '{"data":{"ndarray":[[123456789012345678901234567890, 1], [-9223372036854775809, 2]]}}'}),
     ("beyond-int64-jsonData", {"text": '{"jsonData":{"id":123456789012345678901234567890}}'}),
+    ("beyond-int64-jsonData-list", {"text": '{"jsonData":[[18446744073709551616, -1]]}'}),
+    (
+        "beyond-int64-tensor",
+        {"text": '{"data":{"tensor":{"shape":[2],"values":[123456789012345678901234567890, 1]}}}'},
+        "tensor-doubles",
+    ),
     ("unicode", {"json_body": {"strData": "Grüße, 世界"}}),
     (
         "tftensor",

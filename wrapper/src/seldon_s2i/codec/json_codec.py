@@ -34,7 +34,7 @@ def loads(body: bytes | str) -> Any:
             return json_literals.loads(body)
         except (ValueError, RecursionError):
             raise SeldonMicroserviceException(f"Invalid JSON: {error}") from None
-    if json_literals.may_hold_long_integers(body):
+    if json_literals.integers_matter(document) and json_literals.may_hold_long_integers(body):
         return json_literals.loads(body)  # integers beyond 64 bits, exactly
     return document
 
