@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from deliberate import assert_same
 from servers import Pair, serving_pair
-from wire import grpc_call, rest
+from wire import grpc_call, post_text, rest
 
 NDARRAY = {"data": {"ndarray": [[1, 2]]}}
 
@@ -69,3 +69,31 @@ def test_rest_health(raw: Pair) -> None:
 )
 def test_grpc(raw: Pair, service_name: str, rpc: str, request_: Any) -> None:
     assert_same(*(grpc_call(service, service_name, rpc, request_) for service in raw))
+
+
+@pytest.fixture(scope="module")
+def passthrough(diff_log_dir: Path) -> Iterator[Pair]:
+    with serving_pair("RawEverything", diff_log_dir, env={"PAYLOAD_PASSTHROUGH": "true"}) as pair:
+        yield pair
+
+
+@pytest.mark.parametrize(
+    ("path", "request_"),
+    [
+        ("/predict", {"text": '{"data": {"ndarray": [[1, 2]]}, "anything": "goes"}'}),
+        ("/predict", {"text": "not even JSON"}),
+        ("/api/v1.0/predictions", {"text": '{"strData": "x"}'}),
+        ("/predict", {"method": "GET", "params": {"json": '{"jsonData": 1}'}}),
+        ("/transform-input", {"text": '{"data": {"ndarray": [1]}}'}),
+    ],
+    ids=["predict", "not-json", "api-path", "get-json", "transform-input"],
+)
+def test_payload_passthrough(passthrough: Pair, path: str, request_: dict[str, Any]) -> None:
+    """PAYLOAD_PASSTHROUGH=true: predict_raw gets the body undecoded and its answer goes back as it is."""
+    answers = []
+    for service in passthrough:
+        if "text" in request_:
+            answers.append(post_text(service, path, request_["text"]))
+        else:
+            answers.append(rest(service, path, **request_))
+    assert_same(*answers)
