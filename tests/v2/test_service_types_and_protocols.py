@@ -135,3 +135,12 @@ def test_a_bad_protocol_names_the_variable() -> None:
     )
     assert done.returncode != 0
     assert "SELDON_PROTOCOL='grpc' is not one of both, seldon, v2" in done.stderr
+
+
+def test_a_model_importing_another_copy_of_the_v2_protos_is_served(serve: Any) -> None:
+    """tritonclient (or MLServer) in the model's process registers `inference.*` too; both copies must work."""
+    with serve("TritonUser") as service:
+        tensor = triton_grpc.InferInput("x", [1, 2], "INT32")
+        tensor.set_data_from_numpy(np.array([[3, 4]], dtype=np.int32))
+        answer = triton_grpc.InferenceServerClient(service.grpc_target).infer("TritonUser", [tensor])
+        np.testing.assert_array_equal(answer.as_numpy("output-0"), np.array([[3, 4]], dtype=np.int32))

@@ -1,22 +1,37 @@
-"""The Open Inference (V2) gRPC messages and service, whichever copy of the ``inference`` package holds them.
+"""The Open Inference (V2) gRPC messages and service, in a descriptor pool of their own.
 
 Triton's client, MLServer and KServe each register their own copy of the standard ``inference`` package in
-protobuf's default pool, and two copies cannot share it. So our generated module is imported only if no
-other copy came first, and the classes are then looked up by their standard names: every copy has the same
-names and field numbers, so the wire format is the same whichever copy answers.
+protobuf's default pool, and two copies cannot share it: whichever comes second fails to import. So the
+wrapper never puts its copy there. It reads the serialized descriptor that protoc wrote into the generated
+``open_inference_pb2.py`` (without importing that module) and builds the classes in a private pool; names and
+field numbers are the protocol's, so the wire format is the same, and a model or a test may import any client
+library before or after the wrapper.
 """
 
 from __future__ import annotations
 
-import contextlib
+import ast
+from importlib import resources
 from typing import Any
 
 from google.protobuf import descriptor_pool, message_factory
 
-with contextlib.suppress(TypeError):  # "duplicate symbol": another copy of the protocol is registered
-    from seldon_s2i.protos import open_inference_pb2  # noqa: F401  (registers the package)
+GENERATED = "open_inference_pb2.py"
 
-_POOL = descriptor_pool.Default()
+
+def _serialized_descriptor() -> bytes:
+    """The bytes protoc passes to ``AddSerializedFile`` in the generated module."""
+    source = resources.files("seldon_s2i.protos").joinpath(GENERATED).read_text()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "AddSerializedFile":
+            value = ast.literal_eval(node.args[0])
+            if isinstance(value, bytes):
+                return value
+    raise ImportError(f"no serialized descriptor in seldon_s2i/protos/{GENERATED}: reinstall seldon-s2i")
+
+
+_POOL = descriptor_pool.DescriptorPool()
+_POOL.AddSerializedFile(_serialized_descriptor())
 SERVICE = _POOL.FindServiceByName("inference.GRPCInferenceService")
 
 
