@@ -17,8 +17,10 @@ from seldon_s2i.client import OPERATIONS, ClientError, call_grpc, call_rest
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "predict",
-        help="send a Seldon message to a running microservice (REST or gRPC) and print the answer",
-        description="Send one Seldon message to a running microservice and print the JSON answer. "
+        help="send a Seldon message to a running microservice or graph (REST or gRPC) and print the answer",
+        description="Send one Seldon message to a running microservice, or to a graph's orchestrator "
+        "(seldon-engine, seldon-s2i run: --endpoint 127.0.0.1:8000, or 127.0.0.1:5001 with --grpc), "
+        "and print the JSON answer. "
         "Give the payload as --data (an array: sent as ndarray), --json (a whole SeldonMessage), "
         "--file (a JSON file) or --str.",
     )
