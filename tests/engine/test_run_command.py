@@ -147,17 +147,20 @@ spec:
     - spec:
         containers:
         - {name: model, image: quay.io/someone/model:1}
+        - {name: bare}
     graph:
       name: model
       children:
       - {name: extra}
+      - {name: bare}
 """)
     result = subprocess.run([SEL, "run", str(graph)], capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 2
     assert result.stderr.strip() == (
         f"seldon-s2i run: error: {graph}: spec.predictors[0]: container 'model': image 'quay.io/someone/model:1' "
         "is not a source folder (a path relative to graph.yaml); give one, or run images with --containers; "
-        "graph node 'extra' has no container of that name in componentSpecs")
+        "container 'bare' has no image (a source folder relative to graph.yaml, or with --containers an image "
+        "built by seldon-s2i build); graph node 'extra' has no container of that name in componentSpecs")
 
 
 def test_graph_draws_dot_text_and_svg(tmp_path: Path) -> None:

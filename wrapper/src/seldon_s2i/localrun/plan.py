@@ -115,6 +115,10 @@ def make_plan(graph_file: Path, predictor_name: str | None, containers: bool, ht
         if node is None:
             continue  # a sidecar of the pod, not a graph node: Seldon runs it, the local runner does not
         folder = _source_folder(graph_file, container.image)
+        if not container.image:
+            problems.append(f"container {container.name!r} has no image (a source folder relative to "
+                            f"{graph_file.name}, or with --containers an image built by seldon-s2i build)")
+            continue
         if not containers and folder is None:
             problems.append(f"container {container.name!r}: image {container.image!r} is not a source folder "
                             f"(a path relative to {graph_file.name}); give one, or run images with --containers")
