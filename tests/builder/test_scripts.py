@@ -15,7 +15,7 @@ import pytest
 from model_images import REPO
 
 S2I_SCRIPTS = sorted((REPO / "builder" / "s2i" / "bin").iterdir())
-HELPER_SCRIPTS = [REPO / "builder" / "build-image", REPO / "scripts" / "base-image"]
+HELPER_SCRIPTS = [REPO / "builder" / "build-image", REPO / "scripts" / "base-image", REPO / "scripts" / "release-images"]
 
 
 def test_shellcheck_passes() -> None:
