@@ -175,17 +175,38 @@ def test_graph_draws_dot_text_and_svg(tmp_path: Path) -> None:
     assert text.lstrip().startswith("<?xml") and "<svg" in text and "RANDOM_ABTEST" in text
 
 
-def test_the_example_graphs_answer_through_the_engine(tmp_path: Path) -> None:
-    """Each example graph runs; the pipeline's answer is the best class of each row."""
-    http = free_port()
+EXAMPLE_GRAPHS = {
+    # graph: (the answer's routing (None: either branch of the A/B test), its column names)
+    "pipeline.yaml": ({"best-class": -1, "scaler": -1, "classifier": -1}, ["class"]),
+    # The example combiner averages arrays and names no columns: Seldon's default names.
+    "ensemble.yaml": ({"average": -1, "warm": -1, "cool": -1}, ["t:0", "t:1", "t:2"]),
+    "router-feedback.yaml": ({"router": 1, "model-b": -1}, ["setosa", "versicolor", "virginica"]),
+    "ab-test.yaml": (None, ["setosa", "versicolor", "virginica"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLE_GRAPHS))
+def test_each_example_graph_answers_over_rest_and_grpc(name: str, tmp_path: Path) -> None:
+    routing, names = EXAMPLE_GRAPHS[name]
+    http, grpc_port = free_port(), free_port()
     log = tmp_path / "run.log"
-    with running(REPO / "examples" / "graphs" / "pipeline.yaml", log, "--http-port", str(http),
-                 "--grpc-port", str(free_port())) as process:
+    rows = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]]
+    with running(REPO / "examples" / "graphs" / name, log, "--http-port", str(http),
+                 "--grpc-port", str(grpc_port)) as process:
         wait_for(log, "Ctrl-C stops the graph.", process)
-        answer = requests.post(f"http://127.0.0.1:{http}/api/v1.0/predictions", timeout=30,
-                               json={"data": {"ndarray": [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]]}})
+        rest = requests.post(f"http://127.0.0.1:{http}/api/v1.0/predictions", timeout=30,
+                             json={"data": {"ndarray": rows}})
+        over_grpc = grpc_predict(f"127.0.0.1:{grpc_port}", rows)
         process.send_signal(signal.SIGTERM)
         assert process.wait(60) == 0
-    assert answer.status_code == 200, answer.text
-    assert values(answer.json()) == [[0.0], [2.0]]
-    assert answer.json()["meta"]["routing"] == {"best-class": -1, "scaler": -1, "classifier": -1}
+    assert rest.status_code == 200, rest.text
+    for answer in (rest.json(), over_grpc):
+        assert answer["data"]["names"] == names
+        assert len(values(answer)) == 2
+        if routing is not None:
+            assert answer["meta"]["routing"] == routing
+        else:
+            assert answer["meta"]["routing"] in ({"random-ab-test": 0, "model-a": -1},
+                                                 {"random-ab-test": 1, "model-b": -1})
+    if name == "pipeline.yaml":
+        assert values(rest.json()) == [[0.0], [2.0]]  # the best class of each row

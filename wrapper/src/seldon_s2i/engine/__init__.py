@@ -20,7 +20,8 @@ Environment contract (what a controller sets on the engine's container; flags wi
 ``ENGINE_NODE_TIMEOUT``         seconds a node call may take, default 60 (``--node-timeout``);
                                 the predictor's or deployment's annotations
                                 ``seldon.io/rest-timeout`` / ``seldon.io/grpc-timeout`` (ms) win.
-``SELDON_MAX_MESSAGE_SIZE``     largest request body / gRPC message (bytes or 10Mi), 100Mi.
+``SELDON_MAX_MESSAGE_SIZE``     largest request body / gRPC message (bytes or 10Mi), else the
+                                ``seldon.io/grpc-max-message-size`` annotation, else 100Mi.
 ``ENGINE_SHADOW_ENDPOINTS``     comma-separated ``http://`` base URLs of shadow predictors'
                                 engines: each prediction is mirrored there, answers ignored.
 ``SELDON_LOG_LEVEL``            log level, default INFO (``--log-level``).

@@ -30,6 +30,7 @@ PREDICTOR_VARIABLE = "ENGINE_PREDICTOR"
 SHADOW_VARIABLE = "ENGINE_SHADOW_ENDPOINTS"
 REST_TIMEOUT_ANNOTATION = "seldon.io/rest-timeout"
 GRPC_TIMEOUT_ANNOTATION = "seldon.io/grpc-timeout"
+MAX_MESSAGE_ANNOTATION = "seldon.io/grpc-max-message-size"
 DEFAULT_NODE_TIMEOUT = 60.0
 
 
@@ -97,7 +98,7 @@ def parse(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None =
                 rest=_annotation_seconds(annotations, REST_TIMEOUT_ANNOTATION, default_timeout),
                 grpc=_annotation_seconds(annotations, GRPC_TIMEOUT_ANNOTATION, default_timeout),
             ),
-            max_message_bytes=environment.max_message_bytes(variables.environ),
+            max_message_bytes=environment.max_message_bytes(variables.environ, annotations.get(MAX_MESSAGE_ANNOTATION)),
             log_level=(args.log_level or variables.text("SELDON_LOG_LEVEL", "INFO")).upper(),
             annotations=annotations,
             shadow_urls=_shadow_urls(variables.optional_text(SHADOW_VARIABLE)),
