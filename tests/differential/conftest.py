@@ -10,7 +10,7 @@ import pytest
 
 # The suite's helper modules (servers, wire, deliberate) sit beside the tests.
 sys.path.insert(0, str(Path(__file__).parent))
-pytest.register_assert_rewrite("deliberate")
+pytest.register_assert_rewrite("deliberate", "deliberate_checks")
 
 from servers import Pair, serving_pair  # noqa: E402
 
