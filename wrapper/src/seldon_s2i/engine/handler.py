@@ -110,12 +110,16 @@ class EngineHandler:
             if not message.meta.puid:
                 message.meta.puid = puid
             return Raw(message)
-        document = answer.document()
+        try:
+            document = answer.document()
+        except SeldonMicroserviceException:  # not JSON (a node's raw answer): passed on as the node wrote it
+            return Raw(answer.json_bytes())
         if not isinstance(document, dict):
             return Raw(answer.json_bytes())  # a raw answer that is no SeldonMessage: as the node wrote it
         meta = document.get("meta")
         meta = dict(meta) if isinstance(meta, dict) else {}
-        meta["routing"] = {**(meta.get("routing") or {}), **request.routing}
+        earlier = meta.get("routing")
+        meta["routing"] = {**(earlier if isinstance(earlier, dict) else {}), **request.routing}
         meta.setdefault("puid", puid)
         document["meta"] = meta
         return Raw(document)
