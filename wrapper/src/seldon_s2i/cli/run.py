@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import signal
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -35,13 +36,27 @@ from seldon_s2i.localrun.plan import (
 from seldon_s2i.localrun.processes import ProcessGroup, StartFailure, wait_ready
 
 
+def container_name(plan: Plan, component: Component) -> str:
+    return f"seldon-s2i-{plan.deployment}-{component.name}"
+
+
+def _remove_containers(plan: Plan) -> None:
+    """Containers podman may keep when its client process was killed rather than stopped."""
+    podman = shutil.which("podman")
+    if podman is not None:
+        names = [container_name(plan, component) for component in plan.components]
+        subprocess.run([podman, "rm", "--force", "--ignore", *names], capture_output=True, timeout=120, check=False)
+
+
 def _component_command(component: Component, plan: Plan, containers: bool) -> tuple[list[str], Path | None, dict[str, str]]:
     base = dict(environment.current())
     if containers:
         podman = shutil.which("podman")
         if podman is None:
             raise CommandError("--containers needs podman on PATH")
-        command = [podman, "run", "--rm", "--name", f"seldon-s2i-{plan.deployment}-{component.name}",
+        subprocess.run([podman, "rm", "--force", "--ignore", container_name(plan, component)], capture_output=True,
+                       timeout=60, check=False)  # a leftover of an earlier run that was killed
+        command = [podman, "run", "--rm", "--name", container_name(plan, component),
                    "-p", f"{LOCALHOST}:{component.http_port}:{CONTAINER_HTTP}",
                    "-p", f"{LOCALHOST}:{component.grpc_port}:{CONTAINER_GRPC}",
                    "-p", f"{LOCALHOST}:{component.metrics_port}:{CONTAINER_METRICS}"]
@@ -103,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         group.stop(args.grace, on_kill=lambda child: print(
             f"seldon-s2i run: {child.name} did not stop within {args.grace:g} s; killing it", file=sys.stderr))
+        if args.containers:
+            _remove_containers(plan)
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     return status
