@@ -4,7 +4,8 @@ Checks: the plan (--dry-run) names every image the ImageStreams declare, with ea
 version tag of the ImageStream and `latest`, built from the same Containerfile the
 in-cluster BuildConfig in builds/ builds; without a reachable registry it stops with a
 message naming the registry before building anything; without a REGISTRY it prints
-its usage and exits 2. (Pushing itself is not exercised: it would build every image.)
+its usage and exits 2; --image limits the release to named images (tests/builder pushes the builder to a
+local registry for real).
 """
 
 from __future__ import annotations
@@ -57,3 +58,13 @@ def test_without_a_registry_it_prints_its_usage() -> None:
     result = run()
     assert result.returncode == 2
     assert "give the REGISTRY to push to" in result.stderr and "--dry-run" in result.stderr
+
+
+def test_image_limits_the_release_to_named_images_of_the_pack() -> None:
+    only_builder = run("--dry-run", "--image", "seldon-python", "registry.example.com/ml")
+    assert only_builder.returncode == 0, only_builder.stderr
+    assert "registry.example.com/ml/seldon-python:" in only_builder.stdout
+    assert "seldon-controller" not in only_builder.stdout
+    unknown = run("--dry-run", "--image", "seldon-nothing", "registry.example.com/ml")
+    assert unknown.returncode == 2
+    assert "--image seldon-nothing: not an image of the pack" in unknown.stderr
