@@ -18,8 +18,9 @@ What the test changes in the generated Deployment before playing it, and why (te
   podman ignores readiness probes and would run httpGet liveness probes as ``curl`` inside the containers (the
   images have no curl).
 Nothing else: images, command, env, ports, resources, capabilities and the rest are the controller's. podman
-ignores ``runAsNonRoot``, ``seccompProfile`` (its default filter applies) and ``lifecycle``; the UID, group,
-capabilities and seccomp mode are checked on the running processes instead.
+ignores ``runAsNonRoot``, ``seccompProfile`` (its default filter applies) and ``lifecycle``: the UID, group,
+capabilities and seccomp mode are checked on the running processes instead, and the preStop hooks are run in
+their containers before ``podman kube down``, which must stop every server with SIGTERM alone.
 """
 
 from __future__ import annotations
@@ -112,7 +113,12 @@ def test_the_generated_pod_answers_through_the_orchestrator_as_an_arbitrary_uid(
                     (container["name"], "rest"): 1, (container["name"], "grpc"): 1}
         assert [container for container in pod.containers() if container.restarts] == []
 
+        # Stopped as the kubelet stops a pod: the preStop hooks run in their containers, then SIGTERM stops every
+        # server before podman's stop timeout would resort to SIGKILL.
+        graph_hooks = pod.run_pre_stop_hooks()
+        assert graph_hooks == dict.fromkeys(graph_images, 0)
         down = pod.down()
         assert down.returncode == 0, down.stderr
+        assert "resorting to SIGKILL" not in down.stderr
         assert pod.pod_ids() == [], "podman kube down removes the pod and its containers"
     assert pod.pod_ids() == [] and pod.volumes() == []

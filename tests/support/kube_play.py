@@ -2,15 +2,18 @@
 
 ``local_run(deployment)`` changes only what a run on this machine needs, and says why in ``LocalRun.changes``:
 
-- podman plays a ``Deployment`` as it is (replicas pods named ``<name>-pod-<i>``, every container of the
-  template in one pod sharing one network namespace, env, ports, command, resources as cgroup limits,
-  capabilities, allowPrivilegeEscalation as no-new-privileges, runAsUser/runAsGroup); it ignores
-  ``runAsNonRoot``, ``seccompProfile`` (its default seccomp filter applies), ``lifecycle`` and readiness probes;
+- podman plays a ``Deployment`` as it is (the pod ``<name>-pod-0`` with every container of the template sharing
+  one network namespace; env, ports, command, resources as cgroup limits, capabilities, allowPrivilegeEscalation
+  as no-new-privileges, runAsUser/runAsGroup); it ignores ``runAsNonRoot``, ``seccompProfile`` (its default
+  seccomp filter applies), ``lifecycle`` and readiness probes;
 - restricted-v2 assigns the UID from the namespace's range and GID 0: set here, as it would, on the pod;
 - podman publishes only ports that have a ``hostPort``: every container port gets a free one on 127.0.0.1;
 - podman has no downward API volume: it becomes a ConfigMap volume holding the files the kubelet would write;
 - podman runs an httpGet probe as ``curl`` inside the container (the images have none) and readiness probes
-  not at all: the probes are taken out and ``PlayedPod.probe`` performs them from outside, as the kubelet does.
+  not at all: the probes are taken out and ``PlayedPod.probe`` performs them from outside, as the kubelet does;
+  ``PlayedPod.run_pre_stop_hooks`` likewise runs the preStop hooks podman ignores.
+podman 4.3 stops containers with SIGTERM and its own 10 s timeout (not terminationGracePeriodSeconds), then
+SIGKILL with a warning on stderr.
 """
 
 from __future__ import annotations
@@ -184,7 +187,9 @@ class PlayedPod:
             now = time.monotonic()
             if now > started + timeout:
                 names = sorted({probe.container for probe in pending})
-                raise AssertionError(f"not ready after {timeout:.0f} s: {names}\n{self.logs()}")
+                changes = "\n".join(self.run.changes)
+                raise AssertionError(f"not ready after {timeout:.0f} s: {names}\n{self.logs()}\n"
+                                     f"changed for the local run:\n{changes}")
             if now >= next_check:
                 next_check = now + 2
                 stopped = [c for c in self.containers() if c.state != "running" or c.restarts]
@@ -192,6 +197,22 @@ class PlayedPod:
                     raise AssertionError(f"containers stopped or restarted: {stopped}\n{self.logs()}")
             time.sleep(0.2)
         return time.monotonic() - started
+
+    def run_pre_stop_hooks(self) -> dict[str, int]:
+        """Each container's preStop exec hook run in it, all at once, as the kubelet does before SIGTERM (podman
+        ignores ``lifecycle``); container name -> exit status."""
+        ids = {container.name: container.id for container in self.containers()}
+        running = {}
+        for container in self.run.manifest["spec"]["template"]["spec"]["containers"]:
+            hook = (container.get("lifecycle") or {}).get("preStop")
+            if hook is None:
+                continue
+            if "exec" not in hook:
+                raise ValueError(f"{container['name']}: no local way to run the preStop hook {hook}")
+            command = ["podman", "exec", ids[container["name"]], *hook["exec"]["command"]]
+            running[container["name"]] = subprocess.Popen(command, stdout=subprocess.DEVNULL,
+                                                          stderr=subprocess.DEVNULL)
+        return {name: process.wait(timeout=120) for name, process in running.items()}
 
     def down(self) -> subprocess.CompletedProcess[str]:
         return _podman("kube", "down", str(self.manifest_path), timeout=180)
