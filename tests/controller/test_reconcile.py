@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from typing import Any
 
 import kubernetes.client
@@ -173,3 +174,15 @@ def test_deleting_the_seldon_deployment_takes_everything_along(cluster: KubeEmul
     eventually(lambda: not cluster.list_objects("apps/v1", "Deployment", NAMESPACE)
                and not cluster.list_objects("v1", "Service", NAMESPACE)
                and not cluster.list_objects("route.openshift.io/v1", "Route", NAMESPACE), what="everything gone")
+
+
+def test_a_namespaced_controller_leaves_other_namespaces_alone(cluster: KubeEmulator,
+                                                               run_controller: Callable[..., Any]) -> None:
+    run_controller(namespace=NAMESPACE)
+    elsewhere = seldon_deployment("elsewhere")
+    elsewhere["metadata"]["namespace"] = "default"
+    cluster.create(elsewhere)
+    cluster.create(seldon_deployment("here"))
+    eventually(lambda: _deployment(cluster, "here-default-0-classifier"))
+    assert cluster.list_objects("apps/v1", "Deployment", "default") == []
+    assert "status" not in (cluster.get(SDEP, "SeldonDeployment", "elsewhere", "default") or {})

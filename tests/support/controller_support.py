@@ -4,6 +4,9 @@ thread as its ServiceAccount, SeldonDeployment bodies, polling, and OpenShift's 
 from __future__ import annotations
 
 import pathlib
+import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -11,6 +14,7 @@ from typing import Any
 
 import kubernetes.client
 import kubernetes.config
+import requests
 import yaml
 from kube_emulator import KubeEmulator
 from kubernetes.client.exceptions import ApiException
@@ -174,3 +178,48 @@ def set_spec(client: kubernetes.client.ApiClient, name: str, change: Callable[[d
             if failure.status != 409:
                 raise
     raise AssertionError(f"could not replace {name}: it kept changing")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ControllerProcess:
+    """``seldon-controller run`` as a real process, as the controller's ServiceAccount, with fast Lease timings."""
+
+    def __init__(self, cluster: KubeEmulator, identity: str, log_dir: pathlib.Path, *extra: str) -> None:
+        self.identity = identity
+        self.port = free_port()
+        self.log_path = log_dir / f"{identity}.log"
+        kubeconfig = cluster.service_account_kubeconfig(CONTROLLER_NAMESPACE, "seldon-controller")
+        command = [str(pathlib.Path(sys.executable).parent / "seldon-controller"), "run",
+                   "--kubeconfig", str(kubeconfig), "--identity", identity, "--health-port", str(self.port),
+                   "--lease-namespace", CONTROLLER_NAMESPACE, "--lease-duration", "2", "--renew-deadline", "1.5",
+                   "--retry-period", "0.2", "--json-logs", "true", "--engine-image", "engine:test", *extra]
+        self.log = self.log_path.open("ab")
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def metric(self, name: str) -> float | None:
+        """The sum of a metric's samples, or None while the process does not answer."""
+        try:
+            text = requests.get(f"http://127.0.0.1:{self.port}/metrics", timeout=2).text
+        except requests.RequestException:
+            return None
+        values = [float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                  if line.startswith(name) and (line[len(name)] in " {")]
+        return sum(values) if values else 0.0
+
+    def signal(self, number: int) -> int:
+        self.process.send_signal(number)
+        try:
+            return self.process.wait(timeout=30)
+        finally:
+            self.log.close()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=30)
+        self.log.close()

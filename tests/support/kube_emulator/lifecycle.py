@@ -42,16 +42,20 @@ def _owner_alive(store: Store, dependent_resource: ResourceType, dependent: dict
 
     As the real collector: an owner of a kind the server does not serve is unresolvable and keeps the dependent;
     so does a namespaced owner named by a cluster-scoped dependent. A namespaced owner is looked up in the
-    dependent's namespace, so a cross-namespace reference is absent."""
+    dependent's namespace, so a cross-namespace reference is absent. (Looked up by uid first: the collector runs
+    after every write of owner references, so the common case must cost no copy.)"""
     group = str(reference.get("apiVersion", "")).rpartition("/")[0]
-    owner_resource = next((resource for resource in store.catalogue
-                           if resource.group == group and resource.kind == reference.get("kind")
-                           and "get" in resource.verbs), None)
-    if owner_resource is None or (owner_resource.namespaced and not dependent_resource.namespaced):
-        return True
-    namespace = _meta(dependent).get("namespace", "") if owner_resource.namespaced else ""
-    owner = store.find(owner_resource, namespace, str(reference.get("name", "")))
-    return owner is not None and _meta(owner).get("uid") == reference.get("uid")
+    found = store.by_uid(str(reference.get("uid", "")))
+    if found is not None and found[0].group == group and found[0].kind == reference.get("kind"):
+        owner_resource, owner = found
+        if owner_resource.namespaced and not dependent_resource.namespaced:
+            return True
+        return _meta(owner).get("name") == reference.get("name") and (
+            not owner_resource.namespaced or _meta(owner).get("namespace") == _meta(dependent).get("namespace"))
+    served = next((resource for resource in store.catalogue
+                   if resource.group == group and resource.kind == reference.get("kind")
+                   and "get" in resource.verbs), None)
+    return served is None or (served.namespaced and not dependent_resource.namespaced)
 
 
 def _blocks(dependent: dict[str, Any], uid: str) -> bool:

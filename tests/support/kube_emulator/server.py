@@ -16,11 +16,11 @@ import logging
 import re
 from typing import Any
 
-import yaml
 from aiohttp import web
 
 from kube_emulator import (
     authorization,
+    bodies,
     discovery,
     errors,
     imagestreamtags,
@@ -101,7 +101,7 @@ class ApiServer:
         token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         service_account = authorization.user_of(token)
         record = RecordedRequest(request.method, request.path, dict(request.query), content_type,
-                                 _safe_json(body_text), service_account.name if service_account else "")
+                                 bodies.safe_json(body_text), service_account.name if service_account else "")
         self.requests.append(record)
         try:
             fault = self._take_fault(request.method, request.path)
@@ -149,12 +149,12 @@ class ApiServer:
         if not target.subresource and verb not in target.resource.verbs:
             raise errors.method_not_allowed(f"{target.resource.qualified_plural} does not support {verb}")
         if target.resource.storage_key == ("image.openshift.io", "imagestreamtags"):
-            body = _parse_body(body_text, content_type) if method in ("POST", "PUT", "PATCH") else None
+            body = bodies.parse(body_text, content_type) if method in ("POST", "PUT", "PATCH") else None
             code, answer = imagestreamtags.handle(self.store, target.resource, method, target.namespace or "",
                                                   target.name, body, self._options(request, query), content_type)
             return web.json_response(answer, status=code)
         if target.resource.group == "project.openshift.io":
-            body = _parse_body(body_text, content_type) if method in ("POST", "PUT", "PATCH") else None
+            body = bodies.parse(body_text, content_type) if method in ("POST", "PUT", "PATCH") else None
             answer = openshift.projects(self.store, method, target.resource.plural, target.name, body,
                                         self._options(request, query), content_type)
             return web.json_response(answer, status=201 if method == "POST" else 200)
@@ -169,7 +169,7 @@ class ApiServer:
         if method == "POST" and target.name is None and target.namespace is None and target.resource.namespaced:
             raise errors.method_not_allowed("the namespace of the object must be given in the URL")
         if method == "POST" and target.name is None:
-            body = _parse_body(body_text, content_type)
+            body = bodies.parse(body_text, content_type)
             if target.resource.storage_key == ("template.openshift.io", "processedtemplates"):
                 return web.json_response(openshift.process_template(body), status=201)
             return self._written(self.store.create(target.resource, target.namespace or "", body,
@@ -186,13 +186,13 @@ class ApiServer:
             raise errors.method_not_allowed()
         if method == "PUT":
             return self._written(self.store.replace(target.resource, target.namespace or "", target.name,
-                                                    _parse_body(body_text, content_type),
+                                                    bodies.parse(body_text, content_type),
                                                     self._options(request, query), target.subresource))
         if method == "PATCH":
             if content_type not in PATCH_TYPES:
                 raise errors.unsupported_media_type(content_type)
             return self._written(self.store.patch(target.resource, target.namespace or "", target.name,
-                                                  content_type, _parse_body(body_text, content_type),
+                                                  content_type, bodies.parse(body_text, content_type),
                                                   self._options(request, query), target.subresource))
         if method == "DELETE":
             return web.json_response(self._delete(target, query, body_text))
@@ -271,10 +271,10 @@ class ApiServer:
             return web.json_response(scale.read(self.store, target.resource, namespace, name))
         options = self._options(request, request.query)
         if request.method == "PUT":
-            body = _parse_body(body_text, content_type)
+            body = bodies.parse(body_text, content_type)
             return web.json_response(scale.write(self.store, target.resource, namespace, name, body, options))
         if request.method == "PATCH":
-            body = _parse_body(body_text, content_type)
+            body = bodies.parse(body_text, content_type)
             return web.json_response(scale.patch(self.store, target.resource, namespace, name, content_type, body,
                                                  options))
         raise errors.method_not_allowed()
@@ -329,7 +329,7 @@ class ApiServer:
                 "items": items}
 
     def _delete_options(self, query: Any, body_text: str) -> tuple[str | None, dict[str, Any], bool]:
-        options = _safe_json(body_text) if body_text.strip() else {}
+        options = bodies.safe_json(body_text) if body_text.strip() else {}
         options = options if isinstance(options, dict) else {}
         propagation = query.get("propagationPolicy") or options.get("propagationPolicy")
         if propagation not in (None, "Orphan", "Background", "Foreground"):
@@ -381,20 +381,3 @@ def _success(resource: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
     if resource.group:
         details["group"] = resource.group
     return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
-
-
-def _safe_json(text: str) -> Any:
-    try:
-        return json.loads(text) if text else None
-    except ValueError:
-        return text
-
-
-def _parse_body(text: str, content_type: str) -> Any:
-    try:
-        body = yaml.safe_load(text) if "yaml" in content_type else json.loads(text)
-    except (ValueError, yaml.YAMLError) as failure:
-        raise errors.bad_request(f"the request body could not be decoded: {failure}") from failure
-    if body is None:
-        raise errors.bad_request("the request body is empty")
-    return body
