@@ -8,8 +8,10 @@ the child its first feature names; as a combiner it sums). A graph names them as
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from typing import Any
 import grpc
 import requests
 from google.protobuf import json_format
-from microservice_process import BIN, Microservice, start, wait_until_ready
+from microservice_process import BIN, REPO, Microservice, free_port, start, wait_until_ready
 from seldon_s2i.protos import prediction_pb2, prediction_pb2_grpc
 
 UNITS = Path(__file__).resolve().parents[1] / "engine" / "units"
@@ -38,6 +40,42 @@ def unit_parameters(name: str, values: dict[str, tuple[str, str]]) -> str:
 def start_unit(name: str, log_dir: Path, values: dict[str, tuple[str, str]] | None = None) -> Microservice:
     return start("GraphUnit", UNITS, log_dir, args=["--parameters", unit_parameters(name, values or {})],
                  env={"PREDICTIVE_UNIT_ID": name})
+
+
+SELDON_MICROSERVICE = REPO / ".venvs" / "seldon-core" / "bin" / "seldon-core-microservice"
+
+
+def start_seldon_unit(name: str, log_dir: Path, values: dict[str, tuple[str, str]] | None = None) -> Microservice:
+    """The unit served by Seldon Core 1.18.2's ``seldon-core-microservice`` (in a session of its own)."""
+    assert SELDON_MICROSERVICE.exists(), "scripts/setup-dev installs seldon-core==1.18.2 into .venvs/seldon-core"
+    http_port, grpc_port, metrics_port = free_port(), free_port(), free_port()
+    log_path = log_dir / f"seldon-{name}-{http_port}.log"
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("PREDICTIVE_UNIT_", "PROMETHEUS_"))}
+    environment.update({"PREDICTIVE_UNIT_ID": name, "PREDICTIVE_UNIT_PARAMETERS": unit_parameters(name, values or {})})
+    command = [str(SELDON_MICROSERVICE), "GraphUnit", "--service-type", "MODEL", "--http-port", str(http_port),
+               "--grpc-port", str(grpc_port), "--metrics-port", str(metrics_port)]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, cwd=UNITS, stdout=log, stderr=subprocess.STDOUT, env=environment,
+                                   start_new_session=True)
+    service = Microservice(http_port, grpc_port, metrics_port, process, log_path)
+    try:
+        wait_until_ready(service, timeout=60)
+    except Exception:
+        stop_seldon_unit(service)
+        raise
+    return service
+
+
+def stop_seldon_unit(service: Microservice) -> None:
+    """Seldon's gRPC process ignores SIGTERM for long: its whole session goes, then SIGKILL if need be."""
+    for signum, wait in ((signal.SIGTERM, 2.0), (signal.SIGKILL, 10.0)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(service.process.pid, signum)
+        try:
+            service.process.wait(wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def restart_unit(name: str, old: Microservice, log_dir: Path) -> Microservice:
@@ -92,11 +130,13 @@ def rest_predict(url: str, rows: list[list[float]], headers: dict[str, str] | No
 
 
 def grpc_predict(target: str, rows: list[list[float]], metadata: tuple[tuple[str, str], ...] = (),
-                 timeout: float = 30) -> dict[str, Any]:
-    """The answer as a JSON document; grpc.RpcError when the call fails."""
+                 timeout: float = 30, service: str = "Seldon") -> dict[str, Any]:
+    """The answer as a JSON document (``service``: Seldon for an engine, Model for a node); grpc.RpcError when
+    the call fails."""
     request = json_format.ParseDict({"data": {"ndarray": rows}}, prediction_pb2.SeldonMessage())
+    stub = prediction_pb2_grpc.SeldonStub if service == "Seldon" else prediction_pb2_grpc.ModelStub
     with grpc.insecure_channel(target) as channel:
-        answer = prediction_pb2_grpc.SeldonStub(channel).Predict(request, timeout=timeout, metadata=metadata)
+        answer = stub(channel).Predict(request, timeout=timeout, metadata=metadata)
     document: dict[str, Any] = json_format.MessageToDict(answer)
     return document
 

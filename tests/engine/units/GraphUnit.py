@@ -12,7 +12,9 @@
 import time
 
 import numpy as np
-from seldon_s2i.errors import SeldonMicroserviceException as ModelError
+
+# Seldon's import path: served by our seldon-microservice and by Seldon Core 1.18.2's alike.
+from seldon_core.flask_utils import SeldonMicroserviceException as ModelError
 
 
 class GraphUnit:

@@ -39,11 +39,14 @@ _HTTP_BY_GRPC = {
 
 
 class GraphError(SeldonMicroserviceException):
-    """A walk that cannot go on; ``node`` is the graph node it stopped at."""
+    """A walk that cannot go on; ``node`` is the graph node it stopped at. ``grpc_status``, when set, is the
+    gRPC status a gRPC caller gets (a gRPC node's own), else the one ``status_code`` says."""
 
-    def __init__(self, node: str, message: str, status_code: int, reason: str) -> None:
+    def __init__(self, node: str, message: str, status_code: int, reason: str,
+                 grpc_status: grpc.StatusCode | None = None) -> None:
         super().__init__(message, status_code=status_code, reason=reason)
         self.node = node
+        self.grpc_status = grpc_status
 
 
 def node_unavailable(node: str, address: str, cause: str) -> GraphError:
@@ -79,4 +82,4 @@ def from_grpc_error(node: str, code: grpc.StatusCode, details: str | None, trail
     if extra.get("seldon-http-status", "").isdigit():
         status = int(extra["seldon-http-status"])
     reason = extra.get("seldon-reason") or INTERNAL_ERROR
-    return GraphError(node, details or f"graph node {node!r} failed with {code.name}", status, reason)
+    return GraphError(node, details or f"graph node {node!r} failed with {code.name}", status, reason, code)

@@ -117,6 +117,11 @@ def _send_answer_headers(context: grpc.ServicerContext, inbound: Inbound) -> Non
 
 
 def _abort_code(error: BaseException) -> grpc.StatusCode:
+    """The status for ``error``: its own ``grpc_status`` if it carries one (an orchestrator passing on a node's
+    gRPC error), else the one its HTTP status says."""
+    own = getattr(error, "grpc_status", None)
+    if isinstance(own, grpc.StatusCode):
+        return own
     status, _, _ = describe(error)
     return grpc_status_for(status)
 
@@ -126,7 +131,7 @@ def _abort(context: grpc.ServicerContext, error: BaseException) -> None:
     if status >= 500 and status != 501:  # 501: asked for what this handler does not serve, not a failure
         log.error("rpc failed: %s", message, exc_info=error)
     context.set_trailing_metadata((("seldon-reason", reason), ("seldon-http-status", str(status))))
-    context.abort(grpc_status_for(status), message)
+    context.abort(_abort_code(error), message)
 
 
 def server_options(max_message_bytes: int) -> list[tuple[str, Any]]:
