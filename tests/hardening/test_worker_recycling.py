@@ -43,6 +43,7 @@ def test_workers_are_replaced_after_max_requests_with_no_request_failing(log_dir
     args = ["--grpc-workers", "0", "--workers", "2", "--max-requests", "40", "--max-requests-jitter", "10"]
     with running("Leaky", COMPONENTS, log_dir, args) as service:
         failures, answers = _load(service, clients=4, each=100)
+        assert service.stop() == 0  # nothing dropped, nothing killed
         log = service.log()
     assert failures == []
     assert len(answers) == 400
@@ -67,6 +68,7 @@ def test_a_worker_past_the_memory_ceiling_is_replaced_with_no_request_failing(lo
             failures += more_failures
             answers += more_answers
             threading.Event().wait(0.4)
+        assert service.stop() == 0
         log = service.log()
     assert failures == []
     assert all(pid == loaded_in for pid, loaded_in, _ in answers)

@@ -21,10 +21,12 @@ wrapper pins granian to the minor versions it was checked against.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import multiprocessing.connection
 import os
+import signal
 import socket
 import threading
 import time
@@ -40,13 +42,35 @@ log = logging.getLogger("seldon_s2i.microservice")
 MEMORY_SAMPLE_SECONDS = 1.0
 _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
-# Set in the server process just before a worker is forked; the worker reads its own copy.
+# Set in the server process before a worker is forked; the worker reads its own copy.
 _worker_slot = -1
+_listener_inode = -1
+_stopped_listeners: list[socket.socket] = []
+STOP_ACCEPTING = signal.SIGUSR1
 
 
 def worker_slot() -> int:
     """In a worker: its slot in the shared in-flight counters."""
     return _worker_slot
+
+
+def stop_accepting() -> None:
+    """In a worker being replaced: take no more connections from the shared socket; the others take them.
+
+    granian cannot be told to stop accepting without also closing the connections it has, one of which may
+    hold a request not yet read. So the worker's descriptors of the shared socket are pointed at a listening
+    socket nobody can reach (non-blocking: accept() finds nothing); the kernel queue stays the others'.
+    """
+    unreachable = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    unreachable.bind("")  # Linux picks an unused abstract address
+    unreachable.setblocking(False)
+    unreachable.listen(1)
+    _stopped_listeners.append(unreachable)
+    for name in os.listdir("/proc/self/fd"):
+        descriptor = int(name)
+        with contextlib.suppress(OSError):
+            if descriptor != unreachable.fileno() and os.fstat(descriptor).st_ino == _listener_inode:
+                os.dup2(unreachable.fileno(), descriptor)
 
 
 def resident_bytes(pid: int) -> int | None:
@@ -59,17 +83,24 @@ def resident_bytes(pid: int) -> int | None:
 
 class RecyclingServer(MPServer):
     def __init__(
-        self, *args: Any, messages: WorkerMessages, max_worker_memory: int, request_timeout: float, **kwargs: Any
+        self,
+        *args: Any,
+        messages: WorkerMessages,
+        max_worker_memory: int,
+        request_timeout: float,
+        idle_seconds: float,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.drain_seconds = idle_seconds + 0.5
         self.messages = messages
         self.max_worker_memory = max_worker_memory
         # A worker being replaced has this long to finish: no request may take longer than the request
         # timeout, so with one set, a worker kept alive by a stuck call goes as soon as the others are answered.
         kill_timeout = float(self.workers_kill_timeout or 30)
         self.replaced_kill_timeout = min(kill_timeout, request_timeout + 1) if request_timeout else kill_timeout
-        # Two slots a worker: a replacement runs beside the worker it replaces.
-        self.in_flight: Any = multiprocessing.get_context("fork").RawArray("q", 2 * self.workers + 2)
+        # Slots for the workers serving and those being retired (each for up to a drain and a grace period).
+        self.in_flight: Any = multiprocessing.get_context("fork").RawArray("q", 8 * self.workers + 16)
         self.dropped = 0
         self._slots: dict[int, int] = {}  # worker pid -> slot
         self._ready: set[int] = set()
@@ -81,12 +112,15 @@ class RecyclingServer(MPServer):
     # ---- listening: one socket shared by every worker -----------------------------------------------------
     def _init_shared_socket(self) -> None:
         holder: Any = SocketSpec(self.bind_addr, self.bind_port, self.backlog).build()
+        descriptor: int = holder.get_fd()
         self._shd = holder
-        self._sfd = holder.get_fd()
+        self._sfd = descriptor  # type: ignore[assignment]  # granian declares it None until set
         self._ssp = None
-        sock = socket.socket(fileno=self._sfd)
+        sock = socket.socket(fileno=descriptor)
         sock.set_inheritable(True)
         self._sso = sock
+        global _listener_inode
+        _listener_inode = os.fstat(descriptor).st_ino
 
     # ---- starting workers ---------------------------------------------------------------------------------
     def startup(self, spawn_target: Any, target_loader: Any) -> None:
@@ -104,7 +138,8 @@ class RecyclingServer(MPServer):
         global _worker_slot
         with self._lock:
             used = set(self._slots.values())
-            _worker_slot = next(slot for slot in range(len(self.in_flight)) if slot not in used)
+            # All taken only if workers are retired faster than they stop: share the last slot then.
+            _worker_slot = next((slot for slot in range(len(self.in_flight)) if slot not in used), len(self.in_flight) - 1)
             self.in_flight[_worker_slot] = 0
             worker = self._spawn_worker(idx=idx, target=spawn_target, callback_loader=target_loader)
             worker.start()
@@ -169,13 +204,26 @@ class RecyclingServer(MPServer):
             while fresh_pid not in self._ready and fresh.is_alive() and not self.interrupt_signal:
                 self._lock.wait(0.5)
         if fresh_pid not in self._ready:
-            return  # it died in load() (granian stops the server) or the server is stopping
+            # It died in load() (granian then stops the server) or the server is stopping: not one of self.wrks,
+            # so stop it here (still in load(), it has taken no connection).
+            fresh.kill()
+            fresh.join(5)
+            self._account(fresh)
+            return
         self.wrks[self.wrks.index(old)] = fresh
-        stopper = threading.Thread(target=self._stop, args=(old, self.replaced_kill_timeout), name="stop-worker")
+        stopper = threading.Thread(target=self._retire, args=(old,), name="stop-worker")
         stopper.start()  # the main loop stays free for the next replacement and for SIGTERM
         self._stoppers.append(stopper)
         self._metrics.incr_respawn_rss(1)
         log.info("REST worker %d replaced by %d", old._id(), fresh_pid)
+
+    def _retire(self, worker: WorkerProcess) -> None:
+        """Stop a replaced worker without cutting a request: it stops accepting, answers what it has with
+        ``Connection: close`` and lets idle keep-alive connections time out; then it is told to stop."""
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(worker._id(), STOP_ACCEPTING)
+        time.sleep(self.drain_seconds)
+        self._stop(worker, self.replaced_kill_timeout)
 
     def _stop(self, worker: WorkerProcess, timeout: float) -> None:
         worker.terminate()

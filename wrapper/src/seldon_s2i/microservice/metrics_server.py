@@ -76,6 +76,7 @@ class MetricsServer:
         self._loop.run_until_complete(open_server())
         started.set()
         self._loop.run_forever()
+        self._loop.close()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self._open >= MAX_CONNECTIONS and not self._evict_longest_idle():

@@ -123,6 +123,10 @@ class ServingGuard:
         if due:
             self.replace(f"served {self.max_requests} requests (--max-requests)")
 
+    def leaving(self) -> None:
+        """This worker is being replaced: close each connection after its answer."""
+        self._replacement_asked = True
+
     def replace(self, reason: str) -> None:
         if not self._replacement_asked:
             self._replacement_asked = True

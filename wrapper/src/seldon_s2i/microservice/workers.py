@@ -142,6 +142,9 @@ def rest_server(user: Any, settings: Settings, dropped: Any = None) -> None:
     messages = WorkerMessages()
 
     def load_app(_target: Any) -> Any:
+        # Forked from granian's process manager with its handler; until granian sets the worker's own (after
+        # load), SIGTERM ends the worker at once (it has taken no connection yet).
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         service = build_service(user, settings)
         app = create_app(
             service,
@@ -159,6 +162,15 @@ def rest_server(user: Any, settings: Settings, dropped: Any = None) -> None:
             in_flight=InFlight(server.in_flight, granian_server.worker_slot()),
             ask_replacement=messages.replace_me,
         )
+
+        def leave(_signum: int, _frame: Any) -> None:
+            guard.leaving()
+            try:
+                granian_server.stop_accepting()
+            except OSError:
+                log.exception("REST worker: could not stop accepting; it keeps serving until it is stopped")
+
+        signal.signal(granian_server.STOP_ACCEPTING, leave)
         messages.ready()
         return RequestLimits(guard, settings.max_message_bytes)
 
@@ -185,6 +197,7 @@ def rest_server(user: Any, settings: Settings, dropped: Any = None) -> None:
         messages=messages,
         max_worker_memory=limits.max_worker_memory,
         request_timeout=limits.rest_timeout,
+        idle_seconds=limits.header_timeout,
     )
     # granian warns of many threads; here they mostly wait, only --threads of them run the application.
     granian_log.addFilter(lambda record: not record.getMessage().startswith("Configuration allows spawning"))
