@@ -104,11 +104,11 @@ def test_the_build_configs_build_this_repository_from_its_root() -> None:
         assert source["git"] == {"uri": CANONICAL_REPOSITORY, "ref": "main"}
         assert "contextDir" not in source  # the repository root is the context
         assert strategy["type"] == "Docker"
-        # H-controller's controller/Containerfile is referenced by path; the builder's must exist here.
-        assert strategy["dockerStrategy"]["dockerfilePath"] in ("builder/Containerfile", "controller/Containerfile")
+        expected = {"seldon-python": "builder/Containerfile", "seldon-controller": "controller/Containerfile"}
+        assert strategy["dockerStrategy"]["dockerfilePath"] == expected[build["metadata"]["name"]]
+        assert (REPOSITORY_ROOT / strategy["dockerStrategy"]["dockerfilePath"]).is_file()
         assert {"type": "ConfigChange"} in build["spec"]["triggers"]  # built as soon as it is installed
         assert build["metadata"]["labels"]["app.kubernetes.io/part-of"] == "seldon-s2i"
-    assert (REPOSITORY_ROOT / "builder" / "Containerfile").is_file()
 
 
 @pytest.mark.parametrize("path", IMAGESTREAM_FILES, ids=lambda path: path.stem)
