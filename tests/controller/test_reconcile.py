@@ -186,3 +186,38 @@ def test_a_namespaced_controller_leaves_other_namespaces_alone(cluster: KubeEmul
     eventually(lambda: _deployment(cluster, "here-default-0-classifier"))
     assert cluster.list_objects("apps/v1", "Deployment", "default") == []
     assert "status" not in (cluster.get(SDEP, "SeldonDeployment", "elsewhere", "default") or {})
+
+
+def test_a_graph_over_two_pods_numbers_ports_and_reaches_the_other_pod_by_its_service(
+        cluster: KubeEmulator, controller: Any) -> None:
+    body = seldon_deployment("split")
+    body["spec"]["predictors"][0].update(
+        graph={"name": "combiner", "type": "COMBINER", "parameters": [{"name": "mode", "value": "mean",
+                                                                       "type": "STRING"}],
+               "children": [{"name": "model-a", "type": "MODEL"}, {"name": "model-b", "type": "MODEL"}]},
+        componentSpecs=[
+            {"spec": {"containers": [{"name": "combiner", "image": "quay.io/x/combiner:1"},
+                                     {"name": "model-a", "image": "quay.io/x/a:1"}]}},
+            {"spec": {"containers": [{"name": "model-b", "image": "quay.io/x/b:1",
+                                      "ports": [{"name": "http", "containerPort": 7000}]}]}}])
+    cluster.create(body)
+    front = eventually(lambda: _deployment(cluster, "split-default-0-combiner-model-a"))
+    other = eventually(lambda: _deployment(cluster, "split-default-1-model-b"))
+    assert "seldon-container-engine" not in [item["name"] for item in other["spec"]["template"]["spec"]["containers"]]
+    graph = json.loads(base64.b64decode(env(container(front, "seldon-container-engine"))["ENGINE_PREDICTOR"]))
+    endpoints = {graph["graph"]["name"]: graph["graph"]["endpoint"],
+                 **{child["name"]: child["endpoint"] for child in graph["graph"]["children"]}}
+    assert endpoints == {
+        "combiner": {"service_host": "localhost", "service_port": 9000, "httpPort": 9000, "grpcPort": 9500,
+                     "type": "REST"},
+        "model-a": {"service_host": "localhost", "service_port": 9001, "httpPort": 9001, "grpcPort": 9501,
+                    "type": "REST"},
+        "model-b": {"service_host": "split-default-model-b.models.svc.cluster.local", "service_port": 7000,
+                    "httpPort": 7000, "grpcPort": 9502, "type": "REST"}}
+    assert "componentSpecs" not in graph
+    combiner = env(container(front, "combiner"))
+    assert json.loads(combiner["PREDICTIVE_UNIT_PARAMETERS"]) == [{"name": "mode", "value": "mean", "type": "STRING"}]
+    assert front["metadata"]["labels"]["seldon.io/combiner"] == "true"
+    service = eventually(lambda: cluster.get("v1", "Service", "split-default-model-b", NAMESPACE))
+    assert [(port["name"], port["port"]) for port in service["spec"]["ports"]] == [("http", 7000), ("grpc", 9502)]
+    assert [port["containerPort"] for port in container(other, "model-b")["ports"]] == [7000, 9502, 6002]
