@@ -64,11 +64,14 @@ def controller(objects: list[dict[str, Any]], namespace: str, image: str) -> lis
     return sorted(result, key=lambda item: order.index(item["kind"]) if item["kind"] in order else len(order))
 
 
-def names_of(objects: list[dict[str, Any]]) -> list[str]:
-    return [f"{item.get('kind')}/{item.get('metadata', {}).get('name')}" for item in objects]
+def version_tag(streams: list[dict[str, Any]]) -> str:
+    """The versioned tag (not ``latest``) of the one ImageStream in ``streams``."""
+    (stream,) = streams
+    (tag,) = [tag["name"] for tag in stream["spec"]["tags"] if tag["name"] != "latest"]
+    return str(tag)
 
 
 class FilterModule:
     def filters(self) -> dict[str, Any]:
         return {"seldon_manifests": seldon_manifests, "in_namespace": in_namespace, "controller": controller,
-                "names_of": names_of}
+                "version_tag": version_tag}

@@ -95,9 +95,11 @@ def test_the_readme_walks_through_install_new_app_webhooks_and_the_catalog() -> 
 
 
 @pytest.mark.parametrize("command", [c for c in OC_COMMANDS if c[1] == "apply" and "-" not in option(c, "-f")],
-                         ids=lambda command: " ".join(option(command, "-f")))
+                         ids=lambda command: " ".join(option(command, "-f") + option(command, "-k")))
 def test_applied_files_exist_and_land_in_their_namespace(command: list[str]) -> None:
     namespace = option(command, "-n")
+    for kustomization in option(command, "-k"):
+        assert (REPOSITORY_ROOT / kustomization / "kustomization.yaml").is_file(), kustomization
     for target in option(command, "-f"):
         path = REPOSITORY_ROOT / target
         files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]

@@ -27,7 +27,7 @@ def handle(args: argparse.Namespace) -> int:
 
 def _add_parser(subparsers: Any, name: str, help_text: str, description: str) -> None:
     parser = subparsers.add_parser(name, help=help_text, description=description)
-    parser.add_argument("--version", help="controller version: the seldon-controller tag to run (default 0.1)")
+    parser.add_argument("--version", help="controller version: the seldon-controller tag to run (default: the one imagestreams/ declares)")
     parser.add_argument("--controller-image", metavar="IMAGE", help="the controller's image (default: that tag)")
     parser.add_argument("-n", "--namespace", default="seldon-system", help="namespace of the controller")
     parser.add_argument("--catalog-namespace", default="openshift",
