@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import socket
 import threading
 import time
 from pathlib import Path
@@ -137,3 +138,17 @@ def test_grpc_health_answers_while_the_model_is_busy_and_a_stuck_call_gets_deadl
         for _ in range(5):
             assert model.Predict(prediction_pb2.SeldonMessage(strData="0.1"), timeout=10).strData == "slept 0.1"
         assert service.stop() == 0
+
+
+def test_a_slow_upload_does_not_hold_the_model_thread(log_dir: Path) -> None:
+    with running("Slow", WRAPPER_COMPONENTS, log_dir, ["--grpc-workers", "0", "--threads", "1"]) as service:
+        body = b'{"strData": "0"}'
+        with socket.create_connection(("127.0.0.1", service.http_port), timeout=30) as slow:
+            slow.sendall(b"POST /predict HTTP/1.1\r\nHost: model\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: %d\r\n\r\n" % len(body) + body[:5])
+            time.sleep(0.5)
+            started = time.monotonic()
+            answer = requests.post(f"{service.url}/predict", json={"strData": "0"}, timeout=30)
+            assert answer.status_code == 200 and time.monotonic() - started < 5
+            slow.sendall(body[5:])  # the slow client still gets its answer
+            assert b"slept 0" in slow.recv(65536)

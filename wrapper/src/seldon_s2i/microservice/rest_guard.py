@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
 import time
@@ -68,6 +69,7 @@ class ServingGuard:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") in UNGATED_PATHS:
             return self.app(environ, start_response)
+        _read_body(environ)  # before taking a model thread: a slow upload must not hold one
         if self.max_requests:
             self._count()
         if self._replacement_asked:
@@ -132,6 +134,23 @@ class ServingGuard:
             self._replacement_asked = True
             log.info("REST worker: %s; asking for a fresh worker", reason)
             self._ask_replacement(reason)
+
+
+def _read_body(environ: dict[str, Any]) -> None:
+    """Read a declared-length body now (its size was checked by RequestLimits) and serve it from memory."""
+    length = environ.get("CONTENT_LENGTH")
+    stream = environ.get("wsgi.input")
+    if not length or length == "0" or stream is None or isinstance(stream, io.BytesIO):
+        return
+    remaining = int(length)
+    pieces = []
+    while remaining > 0:
+        piece = stream.read(remaining)
+        if not piece:
+            break
+        pieces.append(piece)
+        remaining -= len(piece)
+    environ["wsgi.input"] = io.BytesIO(b"".join(pieces))
 
 
 def _closing_connection(start_response: Callable[..., Any]) -> Callable[..., Any]:

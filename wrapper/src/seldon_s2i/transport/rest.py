@@ -26,6 +26,7 @@ from seldon_s2i.errors import (
 from seldon_s2i.handler import Handler, Inbound, Outbound, Raw
 from seldon_s2i.transport import v2_rest
 from seldon_s2i.transport.cors import AllowCrossOrigin
+from seldon_s2i.transport.request_limits import RequestLimits
 from seldon_s2i.v2_service import V2Service
 
 log = logging.getLogger(__name__)
@@ -205,6 +206,8 @@ def create_app(
     if v2 is not None:  # the Open Inference Protocol beside (or, without `seldon`, instead of) Seldon's paths
         v2_rest.register(app, v2, only=not seldon)
     app.wsgi_app = AllowCrossOrigin(app.wsgi_app)  # type: ignore[method-assign]
+    # Chunked bodies over the limit too (Flask's MAX_CONTENT_LENGTH only sees a declared length).
+    app.wsgi_app = RequestLimits(app.wsgi_app, max_request_bytes)  # type: ignore[method-assign]
     return app
 
 
