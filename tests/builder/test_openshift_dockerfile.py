@@ -1,12 +1,14 @@
 """The builder under the exact Dockerfile OpenShift 4 writes for a Source build, incremental included.
 
 OpenShift's builder runs s2i in Dockerfile mode (openshift/source-to-image,
-pkg/build/strategies/dockerfile) and builds the result with buildah. Its shape
-differs from seldon-s2i build's in small ways: `COPY` then `RUN chown -R`, the
-artifacts tar copied into a layer and unpacked by a separate `RUN`, and a shell-form
-`CMD`. The Dockerfiles below are written the way s2i writes them, so this test shows
-the builder works in a BuildConfig: the build passes, an incremental rebuild restores
-the dependencies from save-artifacts without pip, and the image serves its model.
+pkg/build/strategies/dockerfile) and builds the result with buildah. The clean build
+below has s2i 1.6.3's shape with a BuildConfig source secret (a pip.conf injected
+into $HOME after the sources, removed by `RUN rm` after assemble); the incremental
+one the shape of older s2i releases: `COPY` then `RUN chown -R`, the artifacts tar
+copied into a layer and unpacked by a separate `RUN`, and a shell-form `CMD`. So
+this test shows the builder works in a BuildConfig: the build passes with the secret
+in place (assemble leaves it for `RUN rm`), an incremental rebuild restores the
+dependencies from save-artifacts without pip, and the image serves its model.
 """
 
 from __future__ import annotations
@@ -27,14 +29,11 @@ LABEL "io.openshift.s2i.build.image"="{builder}"
 ENV MODEL_NAME="MyModel" \\
     SERVICE_TYPE="MODEL" \\
     PERSISTENCE="0"
-USER root
-# Copying in source code
-COPY upload/src /tmp/src
-# Change file ownership to the assemble user. Builder image must support chown command.
-RUN chown -R 1001:0 /tmp/src
+COPY --chown=1001:0 upload/src /tmp/src
+COPY --chown=1001:0 upload/injections/pip-secret /opt/app-root/src/.pip-secret
 USER 1001
-# Assemble script sourced from builder image based on user input or image metadata.
 RUN /usr/libexec/s2i/assemble
+RUN rm /opt/app-root/src/.pip-secret/pip.conf
 CMD /usr/libexec/s2i/run
 """
 
@@ -89,6 +88,8 @@ def test_openshift_source_build_and_incremental_rebuild(tmp_path: Path, builder_
     context = tmp_path / "context"
     sources = context / "upload" / "src"
     shutil.copytree(EXAMPLES / "model", sources)
+    (context / "upload" / "injections" / "pip-secret").mkdir(parents=True)
+    (context / "upload" / "injections" / "pip-secret" / "pip.conf").write_text("[global]\ntimeout = 60\n")
     image = session_image("openshift-dockerfile")
     try:
         first = buildah_build(context, CLEAN.format(builder=builder_image), image)
