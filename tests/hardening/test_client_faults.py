@@ -101,3 +101,18 @@ def test_the_server_still_serves_after_the_faults(echo: Microservice) -> None:
     answer = requests.post(f"{echo.url}/predict", json={"data": {"ndarray": [[1.5]]}}, timeout=10)
     assert answer.status_code == 200 and answer.json()["data"]["ndarray"] == [[1.5]]
     assert echo.process.poll() is None
+
+
+def test_an_empty_grpc_message_is_invalid_argument_as_in_seldon(echo: Microservice) -> None:
+    from seldon_s2i.protos import prediction_pb2, prediction_pb2_grpc
+
+    with echo.channel() as channel:
+        with pytest.raises(grpc.RpcError) as raised:
+            prediction_pb2_grpc.ModelStub(channel).Predict(prediction_pb2.SeldonMessage(), timeout=10)
+        assert raised.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+        assert "Unknown data in SeldonMessage" in str(raised.value.details())
+        # A feedback's response may still carry meta only (its routing).
+        response = prediction_pb2.SeldonMessage()
+        response.meta.routing["router"] = 1
+        feedback = prediction_pb2.Feedback(request=prediction_pb2.SeldonMessage(strData="x"), response=response, reward=1)
+        prediction_pb2_grpc.ModelStub(channel).SendFeedback(feedback, timeout=10)

@@ -181,7 +181,18 @@ def decode_message(message: Any) -> Message:
         return Message(DataKind.BIN, message.binData, meta=meta, status=status)
     if which == "customData":
         return Message(DataKind.CUSTOM, message.customData, meta=meta, status=status)
-    return Message(DataKind.NONE, None, meta=meta, status=status)
+    # As Seldon: a message with no payload is the client's mistake (400), not a call with None.
+    raise SeldonMicroserviceException(
+        "Unknown data in SeldonMessage: set one of data, binData, strData, jsonData or customData"
+    )
+
+
+def _decode_part(message: Any) -> Message:
+    """A part of a Feedback, which may carry meta only (a response's routing)."""
+    if message.WhichOneof("data_oneof") is None:
+        status = json_format.MessageToDict(message.status) if message.HasField("status") else None
+        return Message(DataKind.NONE, None, meta=decode_meta(message), status=status)
+    return decode_message(message)
 
 
 def decode_message_list(message_list: Any) -> list[Message]:
@@ -190,10 +201,10 @@ def decode_message_list(message_list: Any) -> list[Message]:
 
 def decode_feedback(feedback: Any) -> Feedback:
     return Feedback(
-        request=decode_message(feedback.request) if feedback.HasField("request") else None,
-        response=decode_message(feedback.response) if feedback.HasField("response") else None,
+        request=_decode_part(feedback.request) if feedback.HasField("request") else None,
+        response=_decode_part(feedback.response) if feedback.HasField("response") else None,
         reward=float(feedback.reward),
-        truth=decode_message(feedback.truth) if feedback.HasField("truth") else None,
+        truth=_decode_part(feedback.truth) if feedback.HasField("truth") else None,
     )
 
 
