@@ -221,3 +221,13 @@ def test_a_graph_over_two_pods_numbers_ports_and_reaches_the_other_pod_by_its_se
     service = eventually(lambda: cluster.get("v1", "Service", "split-default-model-b", NAMESPACE))
     assert [(port["name"], port["port"]) for port in service["spec"]["ports"]] == [("http", 7000), ("grpc", 9502)]
     assert [port["containerPort"] for port in container(other, "model-b")["ports"]] == [7000, 9502, 6002]
+
+
+def test_failed_writes_are_retried_until_they_succeed(cluster: KubeEmulator, controller: Any) -> None:
+    cluster.inject_fault("PATCH", r"/deployments/retried-", status=500, times=3)
+    cluster.inject_fault("PATCH", r"/seldondeployments/retried/status", status=503, reason="ServiceUnavailable",
+                         times=2)
+    cluster.create(seldon_deployment("retried"))
+    eventually(lambda: _deployment(cluster, "retried-default-0-classifier"), what="the Deployment after 3 failures")
+    eventually(lambda: _status(cluster, "retried").get("state") == "Creating", what="the status after 2 failures")
+    assert not cluster.server.faults

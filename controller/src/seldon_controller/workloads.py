@@ -117,10 +117,9 @@ def engine_container(plan: PredictorPlan, engine_image: str) -> dict[str, Any]:
         "resources": copy.deepcopy(orchestrator.resources if orchestrator and orchestrator.resources
                                    else _ENGINE_RESOURCES),
     }
-    if orchestrator and orchestrator.env:
+    if orchestrator and orchestrator.env:  # svcOrchSpec.env adds to what the orchestrator needs, never replaces it
         names = {entry["name"] for entry in container["env"]}
-        container["env"] = [entry for entry in container["env"]] + [
-            copy.deepcopy(entry) for entry in orchestrator.env if entry.get("name") not in names]
+        container["env"] += [copy.deepcopy(entry) for entry in orchestrator.env if entry.get("name") not in names]
     return container
 
 
