@@ -70,6 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for payload in (serving_payloads.small_payload(), serving_payloads.large_payload())
         if payload.key in args.payloads
     ]
+    if args.baseline is not None:
+        serving_servers.BASELINE["venv"] = args.baseline.resolve()
+        args.servers = [*args.servers, "baseline"] if "baseline" not in args.servers else args.servers
     specs = [spec for spec in serving_servers.SERVERS if spec.key in args.servers]
     report = serving_report.Report(payloads, specs, args.concurrency, args.seconds, args.warmup, args.repeat)
     report.priority = raise_priority(args.nice)
@@ -121,6 +124,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=[],
         metavar="ARGS",
         help="extra seldon-microservice arguments, e.g. '--workers 2' (default none: its defaults, as issue 3 asks)",
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="VENV",
+        help="also run the seldon-microservice of this virtualenv (another checkout's build) in the same turns",
     )
     parser.add_argument(
         "--nice",

@@ -183,7 +183,7 @@ class Report:
         if isinstance(result, str):
             return [result.replace("|", "/").replace("\n", " ")[:200]] + [""] * 9
         ratios = ["", "", ""]
-        if key[0] == "ours":
+        if key[0] in ("ours", "baseline"):
             ratios = [_ratio_text(self.ratio(key, competitor)) for competitor in ("seldon-core", "mlserver", "bare")]
         return [
             _rate(result.requests_per_second),
@@ -236,6 +236,8 @@ def tool_version(tool: str) -> str | None:
 def server_version(server_key: str) -> str:
     if server_key == "ours":
         return f"seldon-s2i {_version('seldon-s2i')}, granian {_version('granian')}, grpcio {_version('grpcio')}"
+    if server_key == "baseline":
+        return "another build of seldon-s2i (--baseline), granian and grpcio of its virtualenv"
     if server_key == "bare":
         return f"Flask {_version('flask')}, granian {_version('granian')}, grpcio {_version('grpcio')}"
     if server_key == "bare-gunicorn":

@@ -244,6 +244,21 @@ def _ours_missing() -> str | None:
     return None
 
 
+# A second build of ours to compare against (an older checkout's venv), set by serving.py --baseline.
+BASELINE: dict[str, Path] = {}
+
+
+def _baseline(workdir: Path, ports: Ports) -> list[list[str]]:
+    return _identity_model(workdir, ports, BASELINE["venv"] / "bin" / "seldon-microservice")
+
+
+def _baseline_missing() -> str | None:
+    if "venv" not in BASELINE:
+        return "give --baseline VENV (a virtualenv with another build of seldon-microservice)"
+    binary = BASELINE["venv"] / "bin" / "seldon-microservice"
+    return None if binary.exists() else f"{binary} is not installed"
+
+
 def _seldon_core(workdir: Path, ports: Ports) -> list[list[str]]:
     venv = ensure_side_venv("seldon-core", SELDON_CORE_REQUIREMENTS, "import seldon_core, pkg_resources")
     return _identity_model(workdir, ports, venv / "bin" / "seldon-core-microservice")
@@ -319,6 +334,11 @@ SERVERS: tuple[ServerSpec, ...] = (
     ServerSpec(
         "bare", "bare echo (ceiling)", "seldon", _bare_settings("granian (WSGI)"), _bare,
         SELDON_REST_PATH, SELDON_GRPC_PATH,
+    ),
+    # Not run by default: ours from another checkout (serving.py --baseline VENV), to show a change's effect.
+    ServerSpec(
+        "baseline", "ours, baseline build", "seldon", lambda: f"defaults of the build in {BASELINE.get('venv')}",
+        _baseline, SELDON_REST_PATH, SELDON_GRPC_PATH, missing=_baseline_missing,
     ),
     # Not run by default: answers whether granian or gunicorn is the faster home for the Flask app.
     ServerSpec(
