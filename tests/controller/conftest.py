@@ -24,6 +24,10 @@ def cluster(kube_emulator: KubeEmulator) -> Iterator[KubeEmulator]:
     kube_emulator.authorization = True
     yield kube_emulator
     kube_emulator.authorization = False
+    # Whatever a test did, the controller's role always sufficed.
+    refused = [f"{request.method} {request.path}" for request in kube_emulator.requests
+               if request.code == 403 and request.user.endswith(":seldon-controller")]
+    assert refused == [], f"the controller was refused: {refused[:5]}"
 
 
 @pytest.fixture

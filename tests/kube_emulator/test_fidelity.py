@@ -3,7 +3,8 @@
 Checks: Lease renewTime/acquireTime need exactly six fractional digits and a zone and come back in UTC; an
 annotation change moves a Deployment's generation; objects written with dangling, cross-namespace or
 wrong-name owner references are collected; two controller references are 422; foreground deletion waits only
-for dependents that block it; by default the collector runs after the DELETE has answered.
+for dependents that block it; by default the collector runs after the DELETE has answered; a Secret's stringData
+is stored as data.
 """
 
 from __future__ import annotations
@@ -112,3 +113,11 @@ def test_dependents_outlive_the_delete_answer_by_default(kube_emulator: KubeEmul
     core.delete_namespaced_config_map("parent", "default")
     assert _exists(core, "child")
     _eventually(lambda: not _exists(core, "child"))
+
+
+def test_secret_string_data_is_stored_as_data(kube_emulator: KubeEmulator, core: kubernetes.client.CoreV1Api) -> None:
+    core.create_namespaced_secret("default", {"metadata": {"name": "hook"}, "data": {"kept": "YQ=="},
+                                              "stringData": {"WebHookSecretKey": "s3cret", "kept": "b"}})
+    stored = core.read_namespaced_secret("hook", "default")
+    assert stored.data == {"kept": "Yg==", "WebHookSecretKey": "czNjcmV0"}
+    assert stored.string_data is None

@@ -6,6 +6,7 @@ created over HTTP is served right away, as on a real cluster once it is Establis
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import itertools
 from typing import TYPE_CHECKING, Any
@@ -39,6 +40,10 @@ def before_write(resource: ResourceType, old: dict[str, Any] | None, new: dict[s
                 if field in (old.get("spec") or {}) and not spec.get(field):
                     spec[field] = old["spec"][field]
         _default_service(spec)
+    elif key == ("", "secrets") and new.get("stringData") is not None:
+        # stringData is write-only: merged into data (base64), as the API server does, and never stored.
+        encoded = {name: base64.b64encode(str(value).encode()).decode() for name, value in new.pop("stringData").items()}
+        new["data"] = {**(new.get("data") or {}), **encoded}
     elif key == ("image.openshift.io", "imagestreams") and creating:
         meta = new["metadata"]
         new["status"] = {"dockerImageRepository": f"{INTERNAL_REGISTRY}/{meta.get('namespace', '')}/{meta['name']}"}
