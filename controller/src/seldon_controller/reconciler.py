@@ -97,7 +97,7 @@ class Reconciler:
         meta = sdep["metadata"]
         computed = status.compute(sdep, rendered, self._lookup(meta.get("namespace", "")))
         current = sdep.get("status") or {}
-        if current == computed:
+        if status.same(current, computed):
             return
         if computed["state"] == "Failed" and (current.get("state"), current.get("description")) != (
                 "Failed", computed.get("description")):

@@ -31,11 +31,13 @@ def deployment_available(live: dict[str, Any] | None) -> bool:
                 and status.get("availableReplicas", 0) >= wanted and status.get("updatedReplicas", 0) >= wanted)
 
 
-def _condition(kind: str, ok: bool, reason: str, message: str, previous: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _condition(kind: str, ok: bool, reason: str, message: str, previous: dict[str, dict[str, Any]],
+               generation: int) -> dict[str, Any]:
     status = "True" if ok else "False"
     old = previous.get(kind) or {}
     since = old.get("lastTransitionTime") if old.get("status") == status else None
-    condition = {"type": kind, "status": status, "reason": reason, "lastTransitionTime": since or now()}
+    condition = {"type": kind, "status": status, "reason": reason, "lastTransitionTime": since or now(),
+                 "observedGeneration": generation}
     if message:
         condition["message"] = message
     return condition
@@ -64,7 +66,7 @@ def compute(sdep: dict[str, Any], rendered: Rendered, lookup: Lookup) -> dict[st
         reason = "InvalidSpec" if failed else "WaitingForImages"
         return {"state": "Failed" if failed else "Creating", "description": description,
                 "observedGeneration": generation,
-                "conditions": [_condition("Ready", False, reason, description, previous)]}
+                "conditions": [_condition("Ready", False, reason, description, previous, generation)]}
     deployments, pending = {}, []
     for name in rendered.names("Deployment"):
         live = lookup("Deployment", name)
@@ -78,24 +80,25 @@ def compute(sdep: dict[str, Any], rendered: Rendered, lookup: Lookup) -> dict[st
     services = _services(rendered, namespace, lookup)
     conditions = [
         _condition("DeploymentsReady", not pending, "DeploymentsAvailable" if not pending else "DeploymentsNotReady",
-                   f"waiting for {', '.join(pending)}" if pending else "", previous),
+                   f"waiting for {', '.join(pending)}" if pending else "", previous, generation),
         _condition("ServicesReady", len(services) == len(rendered.names("Service")), "ServicesCreated", "",
-                   previous)]
+                   previous, generation)]
     for kind, condition in (("HorizontalPodAutoscaler", "HpasReady"), ("PodDisruptionBudget", "PdbsReady"),
                             ("ScaledObject", "KedaReady"), ("Route", "RoutesReady")):
         names = rendered.names(kind)
         if names:
             missing = [name for name in names if lookup(kind, name) is None]
             conditions.append(_condition(condition, not missing, "Created" if not missing else "Creating",
-                                         "", previous))
+                                         "", previous, generation))
     keda_notes = [note for note in rendered.notes if "kedaSpec" in note]
     if keda_notes:
-        conditions.append(_condition("KedaReady", False, "KedaNotInstalled", "; ".join(keda_notes), previous))
+        conditions.append(_condition("KedaReady", False, "KedaNotInstalled", "; ".join(keda_notes), previous,
+                                     generation))
     ready = all(condition["status"] == "True" for condition in conditions if condition["type"] != "KedaReady")
     description = "" if ready else "Waiting for Deployments to be available: " + ", ".join(pending)
     if rendered.notes:
         description = "; ".join(filter(None, [description, *rendered.notes]))
-    conditions.append(_condition("Ready", ready, "Available" if ready else "Creating", "", previous))
+    conditions.append(_condition("Ready", ready, "Available" if ready else "Creating", "", previous, generation))
     first = next(iter(deployments.values()), {})
     status: dict[str, Any] = {
         "state": "Available" if ready else "Creating", "deploymentStatus": deployments, "serviceStatus": services,
@@ -105,6 +108,17 @@ def compute(sdep: dict[str, Any], rendered: Rendered, lookup: Lookup) -> dict[st
     if rendered.address:
         status["address"] = {"url": rendered.address}
     return status
+
+
+def same(live: dict[str, Any], computed: dict[str, Any]) -> bool:
+    """Whether the live status already is ``computed``. A condition's observedGeneration always equals the
+    status's, so it is left out of the comparison: a CRD whose condition schema lacks it prunes it, and that must
+    not look like a difference on every reconcile."""
+    def without(status: dict[str, Any]) -> dict[str, Any]:
+        conditions = [{key: value for key, value in condition.items() if key != "observedGeneration"}
+                      for condition in status.get("conditions") or []]
+        return {**status, "conditions": conditions}
+    return without(live) == without(computed)
 
 
 def event(sdep: dict[str, Any], reason: str, message: str, component: str, instance: str) -> dict[str, Any]:
