@@ -124,6 +124,8 @@ def test_status_goes_available_once_the_deployment_is(cluster: KubeEmulator, con
                                                        "grpcEndpoint": "iris-default.models:5001"}
     assert {condition["type"]: condition["status"] for condition in status["conditions"]} == {
         "DeploymentsReady": "True", "ServicesReady": "True", "RoutesReady": "True", "Ready": "True"}
+    # Kept by the CRD's status schema (an unknown field would be pruned by the API server).
+    assert {condition["observedGeneration"] for condition in status["conditions"]} == {1}
 
 
 def test_no_engine_points_the_predictor_service_at_the_model(cluster: KubeEmulator, controller: Any) -> None:
