@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from seldon_s2i import environment as process_environment
 from seldon_s2i.assignments import parse_assignments
 from seldon_s2i.cli.errors import CommandError
 
@@ -55,7 +56,8 @@ def repository(requested: Path | None) -> Path:
 
 
 def kubeconfig(args: argparse.Namespace) -> Path:
-    path = args.kubeconfig or Path(os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or Path.home() / ".kube/config")
+    configured = process_environment.current().get("KUBECONFIG", "").split(os.pathsep)[0]
+    path = args.kubeconfig or Path(configured or Path.home() / ".kube/config")
     if not path.is_file():
         raise CommandError(f"no kubeconfig at {path}: pass --kubeconfig or set KUBECONFIG")
     return path
@@ -121,7 +123,7 @@ def run(name: str, args: argparse.Namespace, variables: dict[str, str]) -> int:
     extravars["ansible_python_interpreter"] = sys.executable
     environment = {"K8S_AUTH_KUBECONFIG": str(kubeconfig(args).resolve()), "ANSIBLE_NOCOLOR": "1",
                    "ANSIBLE_DEPRECATION_WARNINGS": "false", "PATH": f"{Path(sys.executable).parent}{os.pathsep}"
-                   f"{os.environ.get('PATH', '')}"}
+                   f"{process_environment.current().get('PATH', '')}"}
     if args.context:
         environment["K8S_AUTH_CONTEXT"] = args.context
     progress = Progress()
