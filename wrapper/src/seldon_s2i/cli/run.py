@@ -98,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
         for component, (command, cwd, process_environment) in zip(plan.components, commands, strict=True):
             child = group.start(component.name, command, cwd, process_environment)
             checks.append((child, f"http://{LOCALHOST}:{component.http_port}/health/ping"))
+            checks.append((child, f"grpc://{LOCALHOST}:{component.grpc_port}"))
         wait_ready(group, checks, args.start_timeout, stopping)
         engine = group.start("seldon-engine", engine_command(plan), None,
                              {**environment.current(), **plan.engine_environment(), "PYTHONUNBUFFERED": "1"})

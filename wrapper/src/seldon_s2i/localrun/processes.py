@@ -20,7 +20,10 @@ import urllib.request
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 _PR_SET_PDEATHSIG = 1
 TAIL_LINES = 30
@@ -111,6 +114,28 @@ def http_ready(url: str, timeout: float = 1.0) -> bool:
         return False
 
 
+def grpc_ready(address: str, timeout: float = 1.0) -> bool:
+    """Whether the gRPC server at ``host:port`` answers standard health checking with SERVING.
+
+    A component's REST port can answer before its gRPC worker serves; a graph whose requests come in over gRPC
+    calls its nodes over gRPC, so both must be up before the graph is announced.
+    """
+    with grpc.insecure_channel(address) as channel:
+        try:
+            health: Any = health_pb2_grpc.HealthStub(channel)  # the stubs leave out its methods
+            answer = health.Check(health_pb2.HealthCheckRequest(), timeout=timeout)
+        except grpc.RpcError:
+            return False
+    return bool(answer.status == health_pb2.HealthCheckResponse.SERVING)
+
+
+def ready(target: str) -> bool:
+    """``http://…`` answers 200, or ``grpc://host:port`` reports SERVING."""
+    if target.startswith("grpc://"):
+        return grpc_ready(target.removeprefix("grpc://"))
+    return http_ready(target)
+
+
 class StartFailure(Exception):
     """A child ended, or did not become ready in time, before the graph was up."""
 
@@ -121,14 +146,15 @@ class StartFailure(Exception):
 
 def wait_ready(group: ProcessGroup, checks: Sequence[tuple[Child, str]], timeout: float,
                stopping: threading.Event) -> None:
-    """Poll each child's readiness URL until all answer 200; StartFailure if one ends or time runs out."""
+    """Poll each child's readiness target (see ``ready``) until all are ready; StartFailure if one ends or time
+    runs out."""
     pending = list(checks)
     deadline = time.monotonic() + timeout
     while pending and not stopping.is_set():
         for child, url in list(pending):
             if child.exited():
                 raise StartFailure(child, f"exited with status {child.process.returncode} before it was ready")
-            if http_ready(url):
+            if ready(url):
                 pending.remove((child, url))
         if not pending:
             return
