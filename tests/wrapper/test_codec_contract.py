@@ -89,6 +89,19 @@ def test_documents_and_protos(codec: Codec) -> None:
 
 
 @pytest.mark.parametrize("codec", CODECS, ids=lambda c: c.TRANSPORT)
+def test_message_list_framed_from_serialized_messages(codec: Codec) -> None:
+    """What the orchestrator hands a combiner: the children's answers as they came, framed into one list."""
+    children = [{"strData": "a"}, {"data": {"names": ["x"], "ndarray": [[1.5]]}, "meta": {"tags": {"k": 1}}}, {}]
+    if codec is json_codec:
+        serialized = [json_codec.dumps(child) for child in children]
+        listed: Any = json_codec.loads(codec.message_list_bytes(serialized))
+    else:
+        serialized = [proto_codec.from_document(child).SerializeToString() for child in children]
+        listed = prediction_pb2.SeldonMessageList.FromString(codec.message_list_bytes(serialized))
+    assert codec.to_document(listed, "message_list") == {"seldonMessages": children}
+
+
+@pytest.mark.parametrize("codec", CODECS, ids=lambda c: c.TRANSPORT)
 def test_raw_answers_become_the_wire_form(codec: Codec) -> None:
     from_dict = codec.encode_raw({"strData": "from a dict"})
     from_proto = codec.encode_raw(prediction_pb2.SeldonMessage(strData="from a proto"))

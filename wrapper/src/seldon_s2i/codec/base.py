@@ -98,6 +98,10 @@ class Codec(Protocol):
         """A SeldonMessageList in wire form holding the wire messages ``raws`` as they are (no decoding)."""
         ...
 
+    def message_list_bytes(self, messages: list[bytes], /) -> bytes:
+        """A serialized SeldonMessageList framing already serialized messages, none of them parsed."""
+        ...
+
 
 @dataclass(slots=True)
 class Raw:

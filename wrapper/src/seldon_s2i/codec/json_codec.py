@@ -298,3 +298,7 @@ def encode_raw(value: Any, kind: DocumentKind = "message", /) -> Any:
 
 def message_list_of(raws: list[Any], /) -> dict[str, Any]:
     return {"seldonMessages": list(raws)}
+
+
+def message_list_bytes(messages: list[bytes], /) -> bytes:
+    return b'{"seldonMessages":[' + b",".join(messages) + b"]}"

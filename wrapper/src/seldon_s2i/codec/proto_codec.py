@@ -312,3 +312,8 @@ def message_list_of(raws: list[Any], /) -> Any:
     return prediction_pb2.SeldonMessageList(seldonMessages=raws)
 
 
+def message_list_bytes(messages: list[bytes], /) -> bytes:
+    # SeldonMessageList field 1 (seldonMessages), wire type 2.
+    return b"".join(_field(0x0A, message) for message in messages)
+
+

@@ -71,23 +71,5 @@ class Payload:
 def message_list(payloads: list[Payload], wire: Wire) -> Payload:
     """A SeldonMessageList of ``payloads`` (a combiner's input), assembled from their bytes without parsing them."""
     if wire == "json":
-        body = b'{"seldonMessages":[' + b",".join(payload.json_bytes() for payload in payloads) + b"]}"
-        return Payload("message_list", json=body)
-    # SeldonMessageList field 1 (seldonMessages), wire type 2: tag 0x0A, length, message bytes.
-    parts = []
-    for payload in payloads:
-        message = payload.proto_bytes()
-        parts.append(b"\x0a" + _varint(len(message)) + message)
-    return Payload("message_list", proto=b"".join(parts))
-
-
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
+        return Payload("message_list", json=json_codec.message_list_bytes([payload.json_bytes() for payload in payloads]))
+    return Payload("message_list", proto=proto_codec.message_list_bytes([payload.proto_bytes() for payload in payloads]))
