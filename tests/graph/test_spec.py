@@ -145,7 +145,7 @@ def test_a_walkable_graph_has_no_runtime_problems() -> None:
     (node("c", type="COMBINER"), ["predictor.graph: combiner 'c' has no children to combine"]),
     (node("m", None), ["predictor.graph: graph node 'm' has no endpoint (endpoint.service_host and a port)"]),
     (node("m", 9000, children=[{"name": "x", "endpoint": {"service_host": "localhost"}}]),
-     ["predictor.graph.children[0].endpoint: graph node 'x' has no REST port (httpPort or service_port)"]),
+     ["predictor.graph.children[0].endpoint: graph node 'x' has no port (httpPort, grpcPort or service_port)"]),
     (node("a", children=[node("b", 9001, children=[node("a", 9002)])]),
      ["predictor.graph.children[0].children[0]: graph node 'a' is its own ancestor (a → b → a); "
       "a graph cannot have a cycle"]),

@@ -204,17 +204,19 @@ def _reachability_problems(path: str, node: PredictiveUnit, transport: EndpointT
     if endpoint is None or not endpoint.service_host:
         yield f"{path}: graph node {name!r} has no endpoint (endpoint.service_host and a port)"
         return
-    wanted: EndpointType = transport or endpoint.type or "REST"
-    if not endpoint.port_for(wanted):
-        port_field = "grpcPort" if wanted == "GRPC" else "httpPort"
-        yield f"{path}.endpoint: graph node {name!r} has no {wanted} port ({port_field} or service_port)"
+    if transport is None:
+        if not (endpoint.port_for("REST") or endpoint.port_for("GRPC")):
+            yield f"{path}.endpoint: graph node {name!r} has no port (httpPort, grpcPort or service_port)"
+        return
+    if not endpoint.port_for(transport):
+        port_field = "grpcPort" if transport == "GRPC" else "httpPort"
+        yield f"{path}.endpoint: graph node {name!r} has no {transport} port ({port_field} or service_port)"
 
 
 def runtime_problems(predictor: Predictor, transport: EndpointType | None = None, where: str = "predictor") -> list[str]:
     """What keeps an orchestrator from walking ``predictor``'s graph, one line each.
 
-    ``transport`` forces every node call over REST or gRPC; by default each node is
-    called over its own ``endpoint.type`` (REST when unset).
+    Each node needs an endpoint with a port; with ``transport``, a port for that transport.
     """
     found = list(_cycle_problems(where, predictor.graph, "graph", ()))
     if found:
