@@ -21,6 +21,7 @@ BIN = Path(sys.executable).parent
         ("--rest-timeout", "SELDON_REST_TIMEOUT", "2.5", "rest_timeout", 2.5),
         ("--grpc-timeout", "SELDON_GRPC_TIMEOUT", "30", "grpc_timeout", 30.0),
         ("--max-connections", "SELDON_MAX_CONNECTIONS", "64", "max_connections", 64),
+        ("--extra-threads", "SELDON_EXTRA_THREADS", "4", "extra_threads", 4),
         ("--keepalive", "GUNICORN_KEEPALIVE", "5", "keepalive", 5.0),
     ],
 )
@@ -36,7 +37,7 @@ def test_each_limit_is_a_flag_and_a_variable_and_the_flag_wins(
 def test_the_defaults_are_off_except_connections_and_keepalive() -> None:
     limits = settings.parse(["Model"], {}).limits
     assert (limits.max_requests, limits.max_worker_memory, limits.rest_timeout, limits.grpc_timeout) == (0, 0, 0, 0)
-    assert (limits.max_connections, limits.keepalive) == (1024, 2.0)
+    assert (limits.max_connections, limits.keepalive, limits.extra_threads) == (1024, 2.0, 1)
 
 
 @pytest.mark.parametrize(
@@ -47,6 +48,7 @@ def test_the_defaults_are_off_except_connections_and_keepalive() -> None:
         ("SELDON_REST_TIMEOUT", "-1", "SELDON_REST_TIMEOUT"),
         ("SELDON_MAX_CONNECTIONS", "0", "--max-connections [SELDON_MAX_CONNECTIONS]"),
         ("GUNICORN_MAX_REQUESTS_JITTER", "-5", "--max-requests-jitter [GUNICORN_MAX_REQUESTS_JITTER]"),
+        ("SELDON_EXTRA_THREADS", "-1", "--extra-threads [SELDON_EXTRA_THREADS]"),
     ],
 )
 def test_a_bad_value_names_the_variable(variable: str, value: str, named: str) -> None:
@@ -60,6 +62,7 @@ def test_the_command_names_a_bad_flag_and_documents_every_setting() -> None:
     assert bad.returncode == 2 and "--grpc-timeout" in bad.stderr
     helped = subprocess.run([str(BIN / "seldon-microservice"), "--help"], capture_output=True, text=True).stdout
     for variable in ("GUNICORN_MAX_REQUESTS", "GUNICORN_MAX_REQUESTS_JITTER", "SELDON_MAX_WORKER_MEMORY",
-                     "SELDON_REST_TIMEOUT", "SELDON_GRPC_TIMEOUT", "SELDON_MAX_CONNECTIONS", "GUNICORN_KEEPALIVE",
+                     "SELDON_REST_TIMEOUT", "SELDON_GRPC_TIMEOUT", "SELDON_MAX_CONNECTIONS", "SELDON_EXTRA_THREADS",
+                     "GUNICORN_KEEPALIVE",
                      "SELDON_GRACEFUL_TIMEOUT"):
         assert f"[{variable}]" in helped

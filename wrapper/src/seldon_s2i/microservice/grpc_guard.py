@@ -1,7 +1,8 @@
 """What one gRPC worker does around the handler: health beside model calls, timeouts, accounting.
 
-The gRPC server gets more threads than ``--grpc-threads`` so that health checks and metadata are answered
-while the model is busy; :class:`GuardedHandler` lets ``--grpc-threads`` model calls run at once. With
+The gRPC server gets ``--extra-threads`` more threads than ``--grpc-threads`` so that health checks and
+metadata are answered while the model is busy; :class:`GuardedHandler` lets ``--grpc-threads`` model calls
+run at once. With
 ``--grpc-timeout``, a call not answered in time fails with DEADLINE_EXCEEDED; if its model call was running
 it cannot be stopped, so it keeps its thread, the worker serves on fresh threads and asks to be replaced.
 """
@@ -22,8 +23,6 @@ from seldon_s2i.handler import Handler, Inbound, Outbound
 log = logging.getLogger("seldon_s2i.microservice")
 
 TIMEOUT = "MICROSERVICE_TIMEOUT"
-# Threads beyond --grpc-threads: calls waiting for the model hold one each, health checks need one.
-WAITING_THREADS = 32
 MODEL_OPERATIONS = ("predict", "transform_input", "transform_output", "route", "aggregate", "send_feedback")
 
 

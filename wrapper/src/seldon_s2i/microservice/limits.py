@@ -24,6 +24,7 @@ class Limits:
     rest_timeout: float = 0.0  # seconds; 0: none, as in Seldon
     grpc_timeout: float = 0.0
     max_connections: int = 1024  # open connections per REST worker
+    extra_threads: int = 1  # threads beyond --threads (--grpc-threads) for waiting requests and health checks
     keepalive: float = 2.0  # seconds an idle connection is kept, and a client has to send a request's headers
 
     @property
@@ -41,6 +42,7 @@ def from_arguments(args: argparse.Namespace, annotations: Mapping[str, str]) -> 
         ("--max-requests-jitter", "GUNICORN_MAX_REQUESTS_JITTER", args.max_requests_jitter, 0),
         ("--max-worker-memory", "SELDON_MAX_WORKER_MEMORY", args.max_worker_memory, 0),
         ("--max-connections", "SELDON_MAX_CONNECTIONS", args.max_connections, 1),
+        ("--extra-threads", "SELDON_EXTRA_THREADS", args.extra_threads, 0),
     ):
         if value < least:
             raise LimitError(f"{flag} [{variable}] must be at least {least}, got {value}")
@@ -51,6 +53,7 @@ def from_arguments(args: argparse.Namespace, annotations: Mapping[str, str]) -> 
         rest_timeout=_timeout(args.rest_timeout, annotations, REST_TIMEOUT_ANNOTATION),
         grpc_timeout=_timeout(args.grpc_timeout, annotations, GRPC_TIMEOUT_ANNOTATION),
         max_connections=args.max_connections,
+        extra_threads=args.extra_threads,
         keepalive=args.keepalive,
     )
 

@@ -1,7 +1,8 @@
 """What one REST worker does around the application: health beside model calls, timeouts, recycling, accounting.
 
-- Health probes (``/health/ping``, V2 live/ready) never wait for the model: the server gives the worker more
-  threads than ``--threads``, and only ``--threads`` of them run the application at once (the gate).
+- Health probes (``/health/ping``, V2 live/ready) do not wait for the model: the server gives the worker
+  ``--extra-threads`` more threads than ``--threads``, and only ``--threads`` of them run the application at
+  once (the gate). With more requests than that in progress, the others (health checks too) queue in order.
 - With ``--rest-timeout``, a request not answered in time gets 504 with Seldon's error JSON; if its model call
   was running (not just queued) the call cannot be stopped, so the worker asks to be replaced.
 - After ``--max-requests`` (plus jitter) the worker asks to be replaced, as gunicorn does.

@@ -125,6 +125,10 @@ OPTIONS: tuple[Option, ...] = (
            "seconds a gRPC call may take before it is answered DEADLINE_EXCEEDED (and its worker replaced, if its "
            "model call is stuck); default: the pod annotation seldon.io/grpc-timeout (milliseconds), else none "
            "(added by seldon-s2i)"),
+    Option("--extra-threads", "SELDON_EXTRA_THREADS", parse_integer, 1,
+           "threads a REST or gRPC worker has beyond --threads/--grpc-threads: they hold requests waiting for the "
+           "model, and health checks are answered while one is free; more keeps health answered under a deeper "
+           "queue of slow calls, but each costs CPU on every request under load (added by seldon-s2i)"),
     Option("--max-connections", "SELDON_MAX_CONNECTIONS", parse_integer, 1024,
            "open connections a REST worker serves at once; more wait to be accepted (added by seldon-s2i)"),
     Option("--keepalive", "GUNICORN_KEEPALIVE", parse_seconds, 2.0,

@@ -64,7 +64,7 @@ def grpc_worker(user: Any, settings: Settings, dropped: Any = None, messages: An
     calls it could not answer before its grace period ended."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when to stop
-    from seldon_s2i.microservice.grpc_guard import WAITING_THREADS, GuardedHandler
+    from seldon_s2i.microservice.grpc_guard import GuardedHandler
     from seldon_s2i.transport.grpc_server import build_server
 
     service = build_service(user, settings)
@@ -81,7 +81,7 @@ def grpc_worker(user: Any, settings: Settings, dropped: Any = None, messages: An
         server = build_server(
             handler,
             address,
-            settings.grpc_threads + WAITING_THREADS,
+            settings.grpc_threads + settings.limits.extra_threads,
             settings.max_message_bytes,
             v2=v2_service(user, handler, settings),
             seldon=settings.protocol != "v2",
@@ -128,7 +128,6 @@ def rest_server(user: Any, settings: Settings, dropped: Any = None) -> None:
     from granian.constants import Interfaces
     from granian.http import HTTP1Settings
     from granian.log import LogLevels
-    from granian.log import logger as granian_log
 
     from seldon_s2i.microservice import granian_server
     from seldon_s2i.microservice.rest_guard import InFlight, ServingGuard
@@ -180,9 +179,9 @@ def rest_server(user: Any, settings: Settings, dropped: Any = None) -> None:
         port=settings.http_port,
         interface=Interfaces.WSGI,
         workers=settings.workers,
-        # Every connection's request gets a thread at once (so health is answered while the model is busy);
-        # the guard lets --threads of them run the application at a time.
-        blocking_threads=limits.max_connections,
+        # --extra-threads beyond --threads: requests waiting for the model hold one each, and health checks are
+        # answered beside them (each active Python thread costs CPU on every request under load).
+        blocking_threads=settings.threads + limits.extra_threads,
         backpressure=limits.max_connections,
         http1_settings=HTTP1Settings(
             header_read_timeout=max(1, int(limits.header_timeout * 1000)), keep_alive=limits.keepalive > 0
@@ -199,8 +198,6 @@ def rest_server(user: Any, settings: Settings, dropped: Any = None) -> None:
         request_timeout=limits.rest_timeout,
         idle_seconds=limits.header_timeout,
     )
-    # granian warns of many threads; here they mostly wait, only --threads of them run the application.
-    granian_log.addFilter(lambda record: not record.getMessage().startswith("Configuration allows spawning"))
     server.serve(target_loader=load_app)
     if server.dropped:
         log.error("REST server: %d request(s) were not answered before the grace period ended", server.dropped)
