@@ -144,6 +144,7 @@ def rest_server(user: Any, settings: Settings, dropped: Any = None) -> None:
         # Forked from granian's process manager with its handler; until granian sets the worker's own (after
         # load), SIGTERM ends the worker at once (it has taken no connection yet).
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        _die_with_parent()  # if the server process is killed, its workers stop too
         service = build_service(user, settings)
         app = create_app(
             service,
