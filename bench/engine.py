@@ -13,7 +13,8 @@ values (and the engines the chain's ``meta.routing``).
 
 ``added/hop`` (1 in flight only) is what the orchestrator adds per node call: (p50 through the chain of N minus
 N times the p50 of one direct call) / N, i.e. the engine's own work and its extra network hop, the nodes' own
-time taken out.
+time taken out. Over gRPC a floor is measured beside it: bench/bare_forwarder.py, a grpcio server that forwards
+the request's bytes to the model with no graph logic at all — what any Python forwarder on grpcio pays per hop.
 """
 
 from __future__ import annotations
@@ -62,9 +63,10 @@ def free_port() -> int:
 class Target:
     label: str
     hops: int  # 0: the model called directly
-    http_port: int
+    http_port: int  # 0: serves gRPC only
     grpc_port: int
     process: subprocess.Popen[bytes]
+    engine: bool = False  # answers with the chain's meta.routing
 
 
 def _clean_environment() -> dict[str, str]:
@@ -72,30 +74,42 @@ def _clean_environment() -> dict[str, str]:
             if not k.startswith(("PREDICTIVE_UNIT_", "GUNICORN_", "GRPC_", "SELDON_", "ENGINE_", "PROMETHEUS_"))}
 
 
-def _wait_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 90) -> None:
+def _answers(url: str) -> bool:
+    """``http://…`` answers 200, or the gRPC server at ``grpc://host:port`` takes a connection."""
+    if url.startswith("grpc://"):
+        with grpc.insecure_channel(url.removeprefix("grpc://")) as channel:
+            try:
+                grpc.channel_ready_future(channel).result(timeout=1)
+                return True
+            except grpc.FutureTimeoutError:
+                return False
+    try:
+        with urllib.request.urlopen(url, timeout=1) as answer:
+            return bool(answer.status == 200)
+    except OSError:
+        return False
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"exited with {process.returncode}: {log.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            pass
+        if _answers(url):
+            return
         time.sleep(0.2)
     raise RuntimeError(f"not ready: {url}")
 
 
 @contextmanager
 def started(command: list[str], env: dict[str, str], cwd: Path | None, log: Path, ready_url: str,
-            label: str, hops: int, http_port: int, grpc_port: int) -> Iterator[Target]:
+            label: str, hops: int, http_port: int, grpc_port: int, engine: bool = False) -> Iterator[Target]:
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
                                    start_new_session=True)
     try:
-        _wait_http(ready_url, process, log)
-        yield Target(label, hops, http_port, grpc_port, process)
+        _wait_ready(ready_url, process, log)
+        yield Target(label, hops, http_port, grpc_port, process, engine)
     finally:
         process.terminate()
         try:
@@ -137,13 +151,35 @@ def start_engine(stack: ExitStack, models: Sequence[Target], scratch: Path) -> T
     hops = len(models)
     return stack.enter_context(started(command, env, None, scratch / f"engine{hops}.log",
                                        f"http://127.0.0.1:{http}/ready", f"engine, chain of {hops}", hops, http,
-                                       grpc_port))
+                                       grpc_port, engine=True))
+
+
+def start_forwarder(stack: ExitStack, model: Target, scratch: Path) -> Target:
+    port = free_port()
+    command = [str(BIN / "python"), str(HERE / "bare_forwarder.py"), f"127.0.0.1:{model.grpc_port}", str(port), "16"]
+    return stack.enter_context(started(command, _clean_environment(), None, scratch / "forwarder.log",
+                                       f"grpc://127.0.0.1:{port}", "bare grpcio forwarder, 1 hop (floor)", 1, 0,
+                                       port))
 
 
 # ---- correctness first ---------------------------------------------------------------------------------------
 def check(target: Target, payload: serving_payloads.Payload) -> int:
     """Fail unless both transports answer the request's values (and a chain its routing); the framed size of
     the gRPC answer, which h2load needs to count answered calls."""
+    if target.http_port:
+        _check_rest(target, payload)
+    with grpc.insecure_channel(f"127.0.0.1:{target.grpc_port}") as channel:
+        call: Any = channel.unary_unary("/seldon.protos.Seldon/Predict")
+        reply = call(serving_payloads.seldon_proto(payload), timeout=30)
+    problem = serving_payloads.seldon_proto_mismatch(payload, reply)
+    if problem:
+        raise RuntimeError(f"{target.label} over gRPC: {problem}")
+    if target.engine and len(prediction_pb2.SeldonMessage.FromString(reply).meta.routing) != target.hops:
+        raise RuntimeError(f"{target.label} over gRPC: no routing")
+    return len(serving_payloads.grpc_frame(reply))
+
+
+def _check_rest(target: Target, payload: serving_payloads.Payload) -> None:
     request = urllib.request.Request(f"http://127.0.0.1:{target.http_port}/api/v1.0/predictions",
                                      data=serving_payloads.seldon_json(payload),
                                      headers={"Content-Type": "application/json"})
@@ -153,17 +189,8 @@ def check(target: Target, payload: serving_payloads.Payload) -> int:
     if problem:
         raise RuntimeError(f"{target.label} over REST: {problem}")
     routing = json.loads(body).get("meta", {}).get("routing", {})
-    if target.hops and routing != {f"id{i}": -1 for i in range(1, target.hops + 1)}:
+    if target.engine and routing != {f"id{i}": -1 for i in range(1, target.hops + 1)}:
         raise RuntimeError(f"{target.label}: routing {routing}")
-    with grpc.insecure_channel(f"127.0.0.1:{target.grpc_port}") as channel:
-        call: Any = channel.unary_unary("/seldon.protos.Seldon/Predict")
-        reply = call(serving_payloads.seldon_proto(payload), timeout=30)
-    problem = serving_payloads.seldon_proto_mismatch(payload, reply)
-    if problem:
-        raise RuntimeError(f"{target.label} over gRPC: {problem}")
-    if target.hops and len(prediction_pb2.SeldonMessage.FromString(reply).meta.routing) != target.hops:
-        raise RuntimeError(f"{target.label} over gRPC: no routing")
-    return len(serving_payloads.grpc_frame(reply))
 
 
 # ---- timing --------------------------------------------------------------------------------------------------
@@ -180,16 +207,17 @@ def measure(target: Target, transport: str, concurrency: int, seconds: int, warm
     return run(seconds)
 
 
-def table(results: dict[tuple[str, int, int], LoadResult], transports: Sequence[str],
+def table(results: dict[tuple[str, int, str], LoadResult], targets: Sequence[Target], transports: Sequence[str],
           concurrencies: Sequence[int]) -> str:
     lines = ["| transport | in flight | target | req/s | p50 ms | p99 ms | failed | added/hop ms (p50) |",
              "|---|---:|---|---:|---:|---:|---:|---:|"]
     for transport in transports:
         for concurrency in concurrencies:
-            direct = results[(transport, concurrency, 0)]
-            for hops in (0, *CHAINS):
-                result = results[(transport, concurrency, hops)]
-                label = "direct (one model)" if hops == 0 else f"engine, chain of {hops}"
+            direct = results[(transport, concurrency, targets[0].label)]
+            for target in targets:
+                if (transport, concurrency, target.label) not in results:
+                    continue
+                result, hops, label = results[(transport, concurrency, target.label)], target.hops, target.label
                 added = ""
                 if hops and concurrency == 1:
                     added = f"{(result.p50_ms - hops * direct.p50_ms) / hops:.2f}"
@@ -221,28 +249,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     concurrencies = [int(value) for value in args.concurrency.split(",")]
     transports = [value.strip() for value in args.transports.split(",")]
     payload = serving_payloads.small_payload()
-    results: dict[tuple[str, int, int], LoadResult] = {}
+    results: dict[tuple[str, int, str], LoadResult] = {}
     with tempfile.TemporaryDirectory(prefix="seldon-s2i-bench-engine-") as folder, ExitStack() as stack:
         scratch = Path(folder)
         models = [start_model(stack, index + 1, scratch) for index in range(max(CHAINS))]
         targets = [models[0], *(start_engine(stack, models[:hops], scratch) for hops in CHAINS)]
-        answer_bytes = {target.hops: check(target, payload) for target in targets}
+        if "grpc" in transports:
+            targets.append(start_forwarder(stack, models[0], scratch))
+        answer_bytes = {target.label: check(target, payload) for target in targets}
         bodies = {"rest": scratch / "body.json", "grpc": scratch / "body.grpc"}
         bodies["rest"].write_bytes(serving_payloads.seldon_json(payload))
         bodies["grpc"].write_bytes(serving_payloads.grpc_frame(serving_payloads.seldon_proto(payload)))
         for transport in transports:
             for concurrency in concurrencies:
                 for target in targets:
-                    results[(transport, concurrency, target.hops)] = measure(
-                        target, transport, concurrency, args.seconds, args.warmup, bodies,
-                        answer_bytes[target.hops], scratch)
-                    print(f"  {transport} c={concurrency} {target.label}: "
-                          f"{results[(transport, concurrency, target.hops)].p50_ms:.2f} ms p50", file=sys.stderr)
+                    if transport == "rest" and not target.http_port:
+                        continue
+                    key = (transport, concurrency, target.label)
+                    results[key] = measure(target, transport, concurrency, args.seconds, args.warmup, bodies,
+                                           answer_bytes[target.label], scratch)
+                    print(f"  {transport} c={concurrency} {target.label}: {results[key].p50_ms:.2f} ms p50",
+                          file=sys.stderr)
         for target in targets:
             check(target, payload)  # still right after the load
     report = (f"Measured {datetime.date.today().isoformat()} on {machine()}; payload {payload.label}, "
               f"{args.seconds} s per cell after {args.warmup} s of warm-up.\n\n"
-              f"{table(results, transports, concurrencies)}\n")
+              f"{table(results, targets, transports, concurrencies)}\n")
     print(report)
     if args.output:
         args.output.write_text(report)
