@@ -24,6 +24,7 @@ from seldon_s2i.errors import error_body
 MAX_URL_BYTES = 32 * 1024
 MAX_HEADER_BYTES = 32 * 1024
 _READ_PIECE = 64 * 1024
+_CHECKED = "seldon_s2i.request_limits_checked"
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -61,6 +62,9 @@ class RequestLimits:
         self.max_body_bytes = max_body_bytes
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get(_CHECKED):  # an outer RequestLimits (the REST worker's, in front of its guard) passed it
+            return self.app(environ, start_response)
+        environ[_CHECKED] = True
         url_bytes = len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", ""))
         if url_bytes > MAX_URL_BYTES:
             return refuse(start_response, 414, f"URI Too Long: the URL has {url_bytes} bytes, at most {MAX_URL_BYTES}")
