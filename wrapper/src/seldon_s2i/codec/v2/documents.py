@@ -113,3 +113,7 @@ def encode_raw(value: Any, kind: DocumentKind = "message", /) -> Any:
 
 def message_list_of(raws: list[Any], /) -> Any:
     _unsupported("A Seldon message list")
+
+
+def message_list_bytes(messages: list[bytes], /) -> bytes:
+    _unsupported("A Seldon message list")
