@@ -78,3 +78,17 @@ def test_no_graph_or_an_unreadable_one_says_what_to_give(tmp_path: Path) -> None
     assert refused(environment, "--file", str(two), "--predictor", "b") == (
         f"seldon-engine: error: {two}: spec.predictors[1]: the graph cannot be served: predictor.graph: "
         "graph node 'm' has no endpoint (endpoint.service_host and a port)")
+
+
+def test_a_taken_port_is_refused_naming_the_port_and_its_flag() -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        taken = holder.getsockname()[1]
+        result = subprocess.run(
+            [str(BIN / "seldon-engine"), "--host", "127.0.0.1", "--http-port", str(free_port()),
+             "--grpc-port", str(taken)],
+            env=engine_environment({"name": "p", "graph": unit("a")}), capture_output=True, text=True, timeout=60,
+            check=False)
+    assert result.returncode == 2, result.stderr
+    assert f"cannot listen on 127.0.0.1:{taken} for gRPC (--grpc-port)" in result.stderr

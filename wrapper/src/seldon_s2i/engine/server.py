@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import atexit
 import logging
-import socket
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from seldon_s2i.engine.settings import EngineConfigError, EngineSettings, parse
+from seldon_s2i.listening import unavailable_port
 
 log = logging.getLogger("seldon_s2i.engine")
 
@@ -28,14 +28,8 @@ def _fail(message: str) -> int:
 
 
 def _taken_port(settings: EngineSettings) -> str | None:
-    for purpose, port in (("REST (--http-port)", settings.http_port), ("gRPC (--grpc-port)", settings.grpc_port)):
-        with socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                probe.bind((settings.host, port))
-            except OSError as error:
-                return f"cannot listen on {settings.host}:{port} for {purpose}: {error.strerror}"
-    return None
+    return unavailable_port(settings.host, (("REST (--http-port)", settings.http_port),
+                                            ("gRPC (--grpc-port)", settings.grpc_port)))
 
 
 def describe_graph(settings: EngineSettings) -> list[str]:

@@ -19,7 +19,6 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import signal
-import socket
 import sys
 import threading
 import time
@@ -29,6 +28,7 @@ from typing import Any
 from seldon_s2i.component import contract
 from seldon_s2i.component.loader import import_class, parse_parameters
 from seldon_s2i.errors import ComponentContractError, SeldonMicroserviceException
+from seldon_s2i.listening import unavailable_port
 from seldon_s2i.microservice import DROPPED_WORK_STATUS
 from seldon_s2i.microservice.grpc_workers import GrpcWorkers
 from seldon_s2i.microservice.settings import Settings
@@ -158,14 +158,7 @@ def _unavailable_port(settings: Settings) -> str | None:
     ports = [("REST (--http-port)", settings.http_port), ("metrics (--metrics-port)", settings.metrics_port)]
     if settings.grpc_workers:
         ports.append(("gRPC (--grpc-port)", settings.grpc_port))
-    for purpose, port in ports:
-        with socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                probe.bind((settings.host, port))
-            except OSError as error:
-                return f"cannot listen on {settings.host}:{port} for {purpose}: {error.strerror}"
-    return None
+    return unavailable_port(settings.host, ports)
 
 
 def _stop_children(children: list[BaseProcess], grace: float) -> list[str]:
