@@ -20,7 +20,7 @@ from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
-from seldon_s2i.transport.request_limits import WSGIApp, refuse_json
+from seldon_s2i.transport.request_limits import WSGIApp, read_exactly, refuse_json
 
 log = logging.getLogger("seldon_s2i.microservice")
 
@@ -143,15 +143,7 @@ def _read_body(environ: dict[str, Any]) -> None:
     stream = environ.get("wsgi.input")
     if not length or length == "0" or stream is None or isinstance(stream, io.BytesIO):
         return
-    remaining = int(length)
-    pieces = []
-    while remaining > 0:
-        piece = stream.read(remaining)
-        if not piece:
-            break
-        pieces.append(piece)
-        remaining -= len(piece)
-    environ["wsgi.input"] = io.BytesIO(b"".join(pieces))
+    environ["wsgi.input"] = io.BytesIO(read_exactly(stream, int(length)))
 
 
 def _closing_connection(start_response: Callable[..., Any]) -> Callable[..., Any]:

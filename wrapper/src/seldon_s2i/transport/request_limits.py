@@ -97,6 +97,19 @@ class RequestLimits:
         return f"Payload Too Large: the body {what}; the limit is {self.max_body_bytes} bytes (--max-message-size)"
 
 
+def read_exactly(stream: Any, length: int) -> bytes:
+    """``length`` bytes of ``stream`` (fewer if it ends first), however it splits its reads."""
+    pieces = []
+    remaining = length
+    while remaining > 0:
+        piece = stream.read(remaining)
+        if not piece:
+            break
+        pieces.append(piece)
+        remaining -= len(piece)
+    return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
+
 def _read_at_most(stream: Any, limit: int) -> bytes | None:
     """The whole body if it is at most ``limit`` bytes; None as soon as it is known to be longer."""
     pieces: list[bytes] = []

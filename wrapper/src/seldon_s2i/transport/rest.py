@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 
-from flask import Blueprint, Flask, Request, Response, request
+from flask import Blueprint, Flask, Request, Response, has_request_context, request
 from werkzeug.exceptions import HTTPException
 
 from seldon_s2i.codec import json_codec
@@ -27,12 +28,14 @@ from seldon_s2i.handler import Handler, Inbound, Outbound, Raw
 from seldon_s2i.transport import v2_rest
 from seldon_s2i.transport.cors import AllowCrossOrigin
 from seldon_s2i.transport.request_limits import RequestLimits
+from seldon_s2i.transport.rest_direct import Answer, DirectRoutes, Endpoint
 from seldon_s2i.v2_service import V2Service
 
 log = logging.getLogger(__name__)
 
 CODEC: Codec = json_codec
 JSON = "application/json"
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 _HTTP_REASONS = {404: NOT_FOUND, 405: METHOD_NOT_ALLOWED, 413: PAYLOAD_TOO_LARGE}
 
 
@@ -62,12 +65,20 @@ def read_document(req: Request) -> Any:
         return json_codec.loads(req.form["json"])
     if "json" in req.args:
         return json_codec.loads(req.args["json"])
-    body = req.get_data(cache=False)
+    return document_of_body(req.get_data(cache=False))
+
+
+def document_of_body(body: bytes) -> Any:
+    """The SeldonMessage JSON of a request body."""
     if not body:
         raise SeldonMicroserviceException(
             "Can't find JSON in data: send a JSON body, a json= form field or a ?json= query parameter"
         )
     return json_codec.loads(body)
+
+
+def _passthrough_body(body: bytes) -> bytes:
+    return body
 
 
 def _json_response(document: Any, status: int = 200) -> Response:
@@ -113,47 +124,66 @@ def create_app(
         operation: Callable[[Inbound], Outbound],
         predict_like: bool = False,
         encode: Callable[[Message], Any] = json_codec.encode_message,
-    ) -> Callable[[], Response]:
-        def view() -> Response:
+    ) -> Endpoint:
+        """The endpoint ``name``, served by the Flask view and the direct route alike."""
+
+        def answer(read: Callable[[], Any], headers: Mapping[str, str]) -> Answer:
             start = perf_counter()
             inbound: Inbound | None = None
+            result: bytes | Response
             try:
-                if predict_like and payload_passthrough:
-                    raw: Any = request.get_data(cache=False) if "json" not in request.args else request.args["json"]
-                else:
-                    raw = read_document(request)
-                inbound = Inbound(raw, json_codec, "rest", request.headers)  # type: ignore[arg-type]
+                inbound = Inbound(read(), json_codec, "rest", headers)
                 outcome = operation(inbound)
                 if isinstance(outcome, Raw):
-                    answer = _raw_response(outcome.value, predict_like)
+                    result = _raw_response(outcome.value, predict_like)
                 else:
-                    answer = _json_response(encode(outcome))
+                    result = json_codec.dumps(encode(outcome))
             except Exception as error:  # reported to the caller as Seldon error JSON
-                if user_handled and isinstance(error, user_handled):
-                    answer = app.make_response(app.handle_user_exception(error))
+                if user_handled and isinstance(error, user_handled) and has_request_context():
+                    result = app.make_response(app.handle_user_exception(error))
                 else:
-                    answer = _error_response(error)
-            if inbound is not None and inbound.answer_headers:
-                answer.headers.update(inbound.answer_headers)
-            record_request(name, "rest", answer.status_code, perf_counter() - start)
+                    result = _error_response(error)
+            status = 200 if isinstance(result, bytes) else result.status_code
+            record_request(name, "rest", status, perf_counter() - start)
+            return result, (inbound.answer_headers if inbound is not None else _NO_HEADERS)
+
+        return answer
+
+    def view_of(endpoint: Endpoint, predict_like: bool = False) -> Callable[[], Response]:
+        def view() -> Response:
+            result, extra = endpoint(lambda: _flask_payload(predict_like), request.headers)  # type: ignore[arg-type]
+            answer = Response(result, mimetype=JSON) if isinstance(result, bytes) else result
+            if extra:
+                answer.headers.update(extra)
             return answer
 
-        view.__name__ = f"seldon_{name}"
         return view
+
+    def _flask_payload(predict_like: bool) -> Any:
+        if predict_like and payload_passthrough:
+            return request.get_data(cache=False) if "json" not in request.args else request.args["json"]
+        return read_document(request)
 
     predict = endpoint("predict", handler.predict, predict_like=True)
     feedback = endpoint("send_feedback", handler.send_feedback, encode=json_codec.encode_feedback_answer)
+    predict_body = _passthrough_body if payload_passthrough else document_of_body
     both = ["GET", "POST"]
-    app.add_url_rule("/predict", view_func=predict, methods=both)
-    app.add_url_rule("/api/v1.0/predictions", "predictions_v1", predict, methods=["POST"])
-    app.add_url_rule("/api/v0.1/predictions", "predictions_v01", predict, methods=["POST"])
-    app.add_url_rule("/send-feedback", view_func=feedback, methods=both)
-    app.add_url_rule("/api/v1.0/feedback", "feedback_v1", feedback, methods=["POST"])
-    app.add_url_rule("/api/v0.1/feedback", "feedback_v01", feedback, methods=["POST"])
-    app.add_url_rule("/transform-input", view_func=endpoint("transform_input", handler.transform_input), methods=both)
-    app.add_url_rule("/transform-output", view_func=endpoint("transform_output", handler.transform_output), methods=both)
-    app.add_url_rule("/route", view_func=endpoint("route", handler.route), methods=both)
-    app.add_url_rule("/aggregate", view_func=endpoint("aggregate", handler.aggregate), methods=both)
+    # (path, endpoint name, endpoint, methods, body reader)
+    seldon_paths: list[tuple[str, str, Endpoint, list[str], Callable[[bytes], Any]]] = [
+        ("/predict", "seldon_predict", predict, both, predict_body),
+        ("/api/v1.0/predictions", "predictions_v1", predict, ["POST"], predict_body),
+        ("/api/v0.1/predictions", "predictions_v01", predict, ["POST"], predict_body),
+        ("/send-feedback", "seldon_send_feedback", feedback, both, document_of_body),
+        ("/api/v1.0/feedback", "feedback_v1", feedback, ["POST"], document_of_body),
+        ("/api/v0.1/feedback", "feedback_v01", feedback, ["POST"], document_of_body),
+    ]
+    for method in ("transform_input", "transform_output", "route", "aggregate"):
+        path = "/" + method.replace("_", "-")
+        seldon_paths.append((path, f"seldon_{method}", endpoint(method, getattr(handler, method)), both, document_of_body))
+    views: dict[int, Callable[[], Response]] = {}
+    for path, view_name, served, methods, _read in seldon_paths:
+        view = views.setdefault(id(served), view_of(served, predict_like=served is predict))
+        app.add_url_rule(path, view_name, view, methods=methods)
 
     @app.get("/health/ping")
     def ping() -> Response:
@@ -205,6 +235,10 @@ def create_app(
 
     if v2 is not None:  # the Open Inference Protocol beside (or, without `seldon`, instead of) Seldon's paths
         v2_rest.register(app, v2, only=not seldon)
+    if seldon and not isinstance(blueprint, Blueprint):
+        # A user's blueprint may hook every request, so with one, every request goes through Flask.
+        direct = {path: (served, read) for path, _name, served, _methods, read in seldon_paths}
+        app.wsgi_app = DirectRoutes(app.wsgi_app, direct)  # type: ignore[method-assign]
     app.wsgi_app = AllowCrossOrigin(app.wsgi_app)  # type: ignore[method-assign]
     # Chunked bodies over the limit too (Flask's MAX_CONTENT_LENGTH only sees a declared length).
     app.wsgi_app = RequestLimits(app.wsgi_app, max_request_bytes)  # type: ignore[method-assign]
