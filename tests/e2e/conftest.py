@@ -1,4 +1,4 @@
-"""Fixtures of the end-to-end test: an example graph's images built with ``seldon-s2i build``, and the Deployment
+"""Fixtures of the end-to-end tests: an example graph's images built with ``seldon-s2i build``, and the Deployment
 the real controller generates for it, read back from the emulated API server."""
 
 from __future__ import annotations
@@ -12,22 +12,17 @@ import pytest
 import yaml
 from controller_support import CONTROLLER_NAMESPACE, CRD, NAMESPACE, Running, eventually, install_rbac
 from kube_emulator import KubeEmulator
-from model_images import EXAMPLES, remove_image, s2i_build, session_image
-
-PIPELINE = EXAMPLES / "graphs" / "pipeline.yaml"
+from model_images import PIPELINE, graph_sources, remove_image, s2i_build, session_image
 
 
-def _example_dirs(sdep: dict[str, Any]) -> dict[str, Path]:
-    """Container name -> the example folder its image reference points at (``../model`` in examples/graphs)."""
-    return {container["name"]: (PIPELINE.parent / container["image"]).resolve()
-            for predictor in sdep["spec"]["predictors"] for component in predictor["componentSpecs"]
-            for container in component["spec"]["containers"]}
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def pipeline_images(builder_image: str) -> Iterator[dict[str, str]]:
-    """examples/graphs/pipeline.yaml's components built by ``seldon-s2i build``: container name -> image."""
-    sources = _example_dirs(yaml.safe_load(PIPELINE.read_text()))
+    """examples/graphs/pipeline.yaml's components built by ``seldon-s2i build``: container name -> image.
+
+    Built once a session: the generated pod (test_generated_pod.py) and ``seldon-s2i run --containers``
+    (test_run_containers.py) run the same images, and neither changes them.
+    """
+    sources = graph_sources(PIPELINE)
     built: dict[Path, str] = {}
     try:
         for source in sorted(set(sources.values())):

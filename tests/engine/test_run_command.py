@@ -7,64 +7,16 @@ component that cannot start is reported with its log tail, and nothing is left r
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import requests
 from engine_graphs import grpc_predict, values
-from microservice_process import BIN, REPO, free_port
-
-SEL = str(BIN / "seldon-s2i")
-
-
-def processes_mentioning(*needles: str) -> list[str]:
-    """Command lines of live processes whose command line or working directory mentions a needle."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            cwd = os.readlink(entry / "cwd")
-            state = next(line for line in (entry / "status").read_text().splitlines() if line.startswith("State:"))
-        except (OSError, StopIteration):
-            continue
-        if "Z" in state.split()[1]:
-            continue  # a zombie holds nothing
-        if any(needle in command or cwd.startswith(needle) for needle in needles):
-            found.append(f"{entry.name}: {command.strip()} (cwd {cwd})")
-    return found
-
-
-@contextmanager
-def running(graph: Path, log: Path, *args: str) -> Iterator[subprocess.Popen[bytes]]:
-    with log.open("wb") as out:
-        process = subprocess.Popen([SEL, "run", str(graph), *args], stdout=out, stderr=subprocess.STDOUT)
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(10)
-
-
-def wait_for(log: Path, text: str, process: subprocess.Popen[bytes], timeout: float = 120) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        content = log.read_text(errors="replace")
-        if text in content:
-            return content
-        if process.poll() is not None:
-            raise AssertionError(f"seldon-s2i run exited with {process.returncode}:\n{content[-4000:]}")
-        time.sleep(0.2)
-    raise AssertionError(f"no {text!r} within {timeout} s:\n{log.read_text(errors='replace')[-4000:]}")
+from microservice_process import REPO, free_port
+from s2i_run import SEL, processes_mentioning, running, wait_for
 
 
 @pytest.fixture(scope="module")

@@ -2,10 +2,11 @@
 
 ``ensure_builder`` builds the local Python base image (once per machine, cached
 by name) and the seldon-python builder on it; ``s2i_build`` runs the real
-``seldon-s2i build`` command; ``running_container`` starts an image the way
+``seldon-s2i build`` command; ``graph_sources`` finds the source folders a graph's
+containers name; ``running_container`` starts an image the way
 OpenShift's restricted SCC would (random UID in group 0, read-only root file
 system) on free 127.0.0.1 ports and waits until it answers.
-Used by tests/builder and bench/build_bench.py.
+Used by tests/builder, tests/e2e and bench/build_bench.py.
 """
 
 from __future__ import annotations
@@ -22,10 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+import yaml
 from microservice_process import Endpoints, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
+# Output transformer -> transformer -> model, each container's image a source folder of examples/.
+PIPELINE = EXAMPLES / "graphs" / "pipeline.yaml"
 BASE_IMAGE_SCRIPT = REPO / "scripts" / "base-image"
 BUILD_IMAGE_SCRIPT = REPO / "builder" / "build-image"
 SELDON_S2I = Path(sys.executable).parent / "seldon-s2i"
@@ -105,6 +109,15 @@ def image_inspect(image: str) -> dict[str, object]:
     document = json.loads(output)[0]
     assert isinstance(document, dict)
     return document
+
+
+def graph_sources(graph: Path) -> dict[str, Path]:
+    """Container name -> the source folder its ``image`` names (a path relative to the graph file, as in
+    examples/graphs), for every container of the SeldonDeployment file ``graph``."""
+    document = yaml.safe_load(graph.read_text())
+    return {container["name"]: (graph.parent / container["image"]).resolve()
+            for predictor in document["spec"]["predictors"] for component in predictor["componentSpecs"]
+            for container in component["spec"]["containers"]}
 
 
 def copy_example(name: str, destination: Path) -> Path:

@@ -56,7 +56,10 @@ def _component_command(component: Component, plan: Plan, containers: bool) -> tu
             raise CommandError("--containers needs podman on PATH")
         subprocess.run([podman, "rm", "--force", "--ignore", container_name(plan, component)], capture_output=True,
                        timeout=60, check=False)  # a leftover of an earlier run that was killed
-        command = [podman, "run", "--rm", "--name", container_name(plan, component),
+        # --init: podman's init is PID 1 and forwards signals to the server. As PID 1 itself, the server would
+        # never see a SIGTERM sent before it installs its handler (Linux drops signals PID 1 has no handler
+        # for), so Ctrl-C while the graph starts would wait out --grace and kill it.
+        command = [podman, "run", "--rm", "--init", "--name", container_name(plan, component),
                    "-p", f"{LOCALHOST}:{component.http_port}:{CONTAINER_HTTP}",
                    "-p", f"{LOCALHOST}:{component.grpc_port}:{CONTAINER_GRPC}",
                    "-p", f"{LOCALHOST}:{component.metrics_port}:{CONTAINER_METRICS}"]
