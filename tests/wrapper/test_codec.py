@@ -125,3 +125,25 @@ def test_bad_json_messages_are_rejected_with_reasons(document: object, fragment:
         json_codec.decode_message(document)
     assert fragment in raised.value.message
     assert raised.value.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "array",
+    [
+        np.array([[1.5, 2.5]]),
+        np.random.default_rng(1).random((3, 50)),
+        np.arange(6.0).reshape(2, 3).T,  # not contiguous
+        np.arange(4, dtype=np.float32),
+        np.arange(3),
+        np.zeros((2, 0)),
+        np.zeros((0,)),
+    ],
+    ids=["row", "wide", "transposed", "float32", "int", "no-columns", "empty"],
+)
+def test_tensor_answers_written_straight_to_the_wire_equal_protobufs_encoding(array: np.ndarray) -> None:
+    # The gRPC answer of a tensor is assembled from numpy's bytes around protobuf's envelope (one copy of the
+    # values): it must parse to exactly the message protobuf itself would build.
+    message = Message(DataKind.TENSOR, array, names=[f"c{i}" for i in range(array.shape[-1])],
+                      meta={"tags": {"model": "m"}, "puid": "p"})
+    wire = proto_codec.encode_message_bytes(message)
+    assert prediction_pb2.SeldonMessage.FromString(wire) == proto_codec.encode_message(message)

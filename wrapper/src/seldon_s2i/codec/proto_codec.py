@@ -82,19 +82,23 @@ def _tensor_to_numpy(tensor: Any) -> np.ndarray:
         raise SeldonMicroserviceException(f"Invalid tensor: {error}") from None
 
 
-def _numpy_to_tensor_bytes(array: np.ndarray) -> bytes:
+def _tensor_pieces(array: np.ndarray) -> tuple[list[Any], int]:
+    """The wire form of a Tensor holding ``array`` as pieces to join, and their total length.
+
+    The values are a view of the array's memory: joined once into the answer, never copied on the way.
+    """
     shape = b"".join(_varint(int(size)) for size in array.shape)
-    values = np.ascontiguousarray(array, dtype="<f8").tobytes()
-    return b"".join(
-        (
-            bytes([_TENSOR_SHAPE_TAG]),
-            _varint(len(shape)),
-            shape,
-            bytes([_TENSOR_VALUES_TAG]),
-            _varint(len(values)),
-            values,
-        )
-    )
+    flat = np.ascontiguousarray(array, dtype="<f8").reshape(-1)
+    values = flat.data.cast("B") if flat.size else memoryview(b"")
+    pieces: list[Any] = [
+        bytes([_TENSOR_SHAPE_TAG]), _varint(len(shape)), shape,
+        bytes([_TENSOR_VALUES_TAG]), _varint(values.nbytes), values,
+    ]
+    return pieces, sum(len(piece) for piece in pieces)
+
+
+def _numpy_to_tensor_bytes(array: np.ndarray) -> bytes:
+    return b"".join(_tensor_pieces(array)[0])
 
 
 def _field(tag: int, payload: bytes) -> bytes:
@@ -129,8 +133,13 @@ def encode_message_bytes(message: Message) -> bytes:
     if message.kind is not DataKind.TENSOR:
         return bytes(encode_message(message).SerializeToString())
     envelope = encode_message(Message(DataKind.NONE, None, meta=message.meta, status=message.status))
-    default_data = _names_bytes(message.names) + _field(_DATA_TENSOR_TAG, _numpy_to_tensor_bytes(np.asarray(message.value)))
-    return bytes(envelope.SerializeToString()) + _field(_MESSAGE_DATA_TAG, default_data)
+    names = _names_bytes(message.names)
+    tensor, tensor_length = _tensor_pieces(np.asarray(message.value))
+    # DefaultData {names, tensor} inside SeldonMessage.data, written around the tensor's pieces in one join.
+    tensor_head = bytes([_DATA_TENSOR_TAG]) + _varint(tensor_length)
+    data_length = len(names) + len(tensor_head) + tensor_length
+    head = bytes(envelope.SerializeToString()) + bytes([_MESSAGE_DATA_TAG]) + _varint(data_length) + names + tensor_head
+    return b"".join((head, *tensor))
 
 
 def _list_value_to_python(list_value: Any) -> list[Any]:
