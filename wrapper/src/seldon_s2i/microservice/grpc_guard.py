@@ -1,8 +1,8 @@
 """What one gRPC worker does around the handler: health beside model calls, timeouts, accounting.
 
-The gRPC server gets ``--extra-threads`` more threads than ``--grpc-threads`` so that health checks and
-metadata are answered while the model is busy; :class:`GuardedHandler` lets ``--grpc-threads`` model calls
-run at once. With
+The gRPC server gets ``--extra-threads`` spare threads beside ``--grpc-threads`` (see
+:mod:`~seldon_s2i.microservice.spare_threads`) so that health checks and metadata are answered while the
+model is stuck; :class:`GuardedHandler` lets ``--grpc-threads`` model calls run at once. With
 ``--grpc-timeout``, a call not answered in time fails with DEADLINE_EXCEEDED; if its model call was running
 it cannot be stopped, so it keeps its thread, the worker serves on fresh threads and asks to be replaced.
 """

@@ -128,7 +128,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("--extra-threads", "SELDON_EXTRA_THREADS", parse_integer, 1,
            "threads a REST or gRPC worker has beyond --threads/--grpc-threads: they hold requests waiting for the "
            "model, and health checks are answered while one is free; more keeps health answered under a deeper "
-           "queue of slow calls, but each costs CPU on every request under load (added by seldon-s2i)"),
+           "queue of slow calls. REST: each costs CPU on every request under load; gRPC: they take only calls "
+           "that waited 0.1 s (added by seldon-s2i)"),
     Option("--max-connections", "SELDON_MAX_CONNECTIONS", parse_integer, 1024,
            "open connections a REST worker serves at once; more wait to be accepted (added by seldon-s2i)"),
     Option("--keepalive", "GUNICORN_KEEPALIVE", parse_seconds, 2.0,

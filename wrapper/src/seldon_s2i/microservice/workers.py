@@ -65,6 +65,7 @@ def grpc_worker(user: Any, settings: Settings, dropped: Any = None, messages: An
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when to stop
     from seldon_s2i.microservice.grpc_guard import GuardedHandler
+    from seldon_s2i.microservice.spare_threads import SparingExecutor
     from seldon_s2i.transport.grpc_server import build_server
 
     service = build_service(user, settings)
@@ -81,10 +82,12 @@ def grpc_worker(user: Any, settings: Settings, dropped: Any = None, messages: An
         server = build_server(
             handler,
             address,
-            settings.grpc_threads + settings.limits.extra_threads,
+            settings.grpc_threads,
             settings.max_message_bytes,
             v2=v2_service(user, handler, settings),
             seldon=settings.protocol != "v2",
+            # The extra threads answer health checks (and metadata) beside a model call that is stuck.
+            executor=SparingExecutor(settings.grpc_threads, settings.limits.extra_threads, name="seldon-grpc"),
         )
     except (RuntimeError, OSError):
         log.error("cannot serve gRPC on %s: the port is taken or the address is not local", address)

@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent import futures
-from typing import Any
+from typing import Any, cast
 
 import grpc
 from google.protobuf import message_factory
@@ -185,12 +185,15 @@ def build_server(
     max_message_bytes: int,
     v2: V2Service | None = None,
     seldon: bool = True,
+    executor: futures.Executor | None = None,
 ) -> grpc.Server:
     """A grpcio server serving ``handler`` as the Seldon services (unless not ``seldon``) and ``v2`` as the Open
     Inference Protocol's GRPCInferenceService (if given), with standard health checking and reflection, bound
-    to ``address``."""
+    to ``address``; calls run on ``executor``, else on ``threads`` threads."""
+    # grpcio's stubs ask for a ThreadPoolExecutor; it only calls submit().
+    pool = cast(futures.ThreadPoolExecutor, executor) if executor is not None else None
     server = grpc.server(
-        futures.ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="seldon-grpc"),
+        pool or futures.ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="seldon-grpc"),
         options=server_options(max_message_bytes),
     )
     names: tuple[str, ...] = SERVICE_NAMES if seldon else ()
