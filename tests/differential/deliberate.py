@@ -51,7 +51,8 @@ DIFFERENCES: tuple[Difference, ...] = (
     Difference(
         "http-server",
         "gunicorn sync workers",
-        "granian (Rust HTTP) running the same Flask app; same worker/thread knobs",
+        "granian (Rust HTTP); JSON POSTs to the prediction and feedback paths skip Flask's request machinery, "
+        "every other request goes through the same Flask app; same worker/thread knobs",
         "several times the throughput (see Benchmarks)",
         "tests/differential/test_rest.py::test_http_server",
         checks.http_server,
