@@ -46,3 +46,20 @@ def echo(log_dir: Path) -> Iterator[Microservice]:
 @pytest.fixture(scope="module")
 def described(log_dir: Path) -> Iterator[Microservice]:
     yield from _serve("Described", COMPONENTS, log_dir)
+
+
+@pytest.fixture(scope="module")
+def faulty_model(log_dir: Path) -> Iterator[Microservice]:
+    """Faulty (raises what the request's strData asks for) on the default settings."""
+    yield from _serve("Faulty", COMPONENTS, log_dir)
+
+
+@pytest.fixture(scope="module")
+def raw_model(log_dir: Path) -> Iterator[Microservice]:
+    yield from _serve("RawModel", COMPONENTS, log_dir)
+
+
+@pytest.fixture(scope="module")
+def passthrough(log_dir: Path) -> Iterator[Microservice]:
+    """RawModel handed the request body's bytes (PAYLOAD_PASSTHROUGH)."""
+    yield from _serve("RawModel", COMPONENTS, log_dir, PAYLOAD_PASSTHROUGH="true")

@@ -6,38 +6,11 @@ the two answers (status, headers but the date, body) must be the same.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from microservice_process import Microservice, start
+from microservice_process import Microservice
 from raw_http import exchange
 
 JSON = "application/json"
-COMPONENTS = Path(__file__).parent / "components"
-
-
-def _serve(name: str, log_dir: Path, **env: str) -> Iterator[Microservice]:
-    service = start(name, COMPONENTS, log_dir, (), env)
-    try:
-        yield service
-    finally:
-        service.stop()
-
-
-@pytest.fixture(scope="module")
-def faulty(log_dir: Path) -> Iterator[Microservice]:
-    yield from _serve("Faulty", log_dir)
-
-
-@pytest.fixture(scope="module")
-def raw_model(log_dir: Path) -> Iterator[Microservice]:
-    yield from _serve("RawModel", log_dir)
-
-
-@pytest.fixture(scope="module")
-def passthrough(log_dir: Path) -> Iterator[Microservice]:
-    yield from _serve("RawModel", log_dir, PAYLOAD_PASSTHROUGH="true")
 
 
 def both_ways(service: Microservice, path: str, body: bytes, *headers: str) -> tuple[tuple[int, dict[str, str], bytes], ...]:
@@ -81,8 +54,8 @@ def test_a_model_answers_the_same_with_and_without_flask(
 
 
 @pytest.mark.parametrize("text", ["value-error", "teapot", "seldon-422", "bad-return", "fine"])
-def test_errors_raised_by_the_model_answer_the_same_with_and_without_flask(faulty: Microservice, text: str) -> None:
-    direct, flask = both_ways(faulty, "/api/v1.0/predictions", f'{{"strData":"{text}"}}'.encode(), f"Content-Type: {JSON}")
+def test_errors_raised_by_the_model_answer_the_same_with_and_without_flask(faulty_model: Microservice, text: str) -> None:
+    direct, flask = both_ways(faulty_model, "/api/v1.0/predictions", f'{{"strData":"{text}"}}'.encode(), f"Content-Type: {JSON}")
     assert direct == flask
     assert (direct[0] == 200) == (text == "fine")
 
