@@ -12,6 +12,10 @@ the container.
 A SIGTERM while the graph is still starting (the containers run, their servers are not up yet) stops it just
 as promptly: each server runs under podman's init, which hands it the signal (as PID 1 it would not see one
 that came before it set its handler).
+
+A second run of the same graph while the first still runs is refused before it starts anything (the containers'
+names are the first run's, and removing them would break its graph); a leftover container of an earlier run that
+is gone (no owner label, or its owner's pid is dead or not a seldon-s2i run) is removed as before.
 """
 
 from __future__ import annotations
@@ -172,4 +176,50 @@ def test_sigterm_while_the_containers_start_stops_them_promptly(pipeline_images:
         status, seconds = _stop(process)
     output = log.read_text(errors="replace")
     assert "is ready" not in output, "stopped while starting"
+    _assert_stopped_cleanly(status, seconds, output, http, prefix, started)
+
+
+def _leftover(image: str, name: str, *labels: str) -> None:
+    """A container under one of the graph's names, as a killed run may leave it (created, never started)."""
+    subprocess.run(["podman", "create", "--name", name, *(f"--label={label}" for label in labels), image, "true"],
+                   capture_output=True, timeout=60, check=True)
+
+
+def test_a_second_run_of_a_running_graph_is_refused_and_the_first_keeps_serving(
+        pipeline_images: dict[str, str], tmp_path: Path) -> None:
+    deployment = f"pipeline-twice-{os.getpid()}"
+    graph = _graph_with_images(tmp_path, pipeline_images, deployment)
+    prefix = f"seldon-s2i-{deployment}-"
+    # Leftovers the first run removes: no owner label; an owner that is dead; a live owner that is no seldon-s2i run.
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    owners = [(), (f"io.seldon-s2i.run-pid={dead.pid}",), (f"io.seldon-s2i.run-pid={os.getpid()}",)]
+    for (node, image), labels in zip(sorted(pipeline_images.items()), owners, strict=True):
+        _leftover(image, prefix + node, *labels)
+    http, second_http = free_port(), free_port()
+    first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
+    with running(graph, first_log, "--containers", "--http-port", str(http), "--grpc-port", str(free_port())) as first:
+        wait_for(first_log, "Ctrl-C stops the graph.", first, timeout=240)
+        started = _containers(prefix)
+        with running(graph, second_log, "--containers", "--http-port", str(second_http),
+                     "--grpc-port", str(free_port())) as second:
+            refused = second.wait(PROMPT)
+        still = _containers(prefix)
+        rest = requests.post(f"http://127.0.0.1:{http}/api/v1.0/predictions", json={"data": {"ndarray": ROWS}},
+                             timeout=30)
+        status, seconds = _stop(first)
+    refusal = second_log.read_text(errors="replace")
+    output = first_log.read_text(errors="replace")
+
+    assert sorted(started) == sorted(prefix + name for name in pipeline_images), output[-4000:]
+    assert refused == 2, refusal
+    assert refusal.startswith("seldon-s2i run: error: containers "), refusal
+    assert all(name in refusal for name in started), refusal
+    assert f"the seldon-s2i run with pid {first.pid}, which is still running" in refusal
+    assert "Nothing was started" in refusal and "metadata.name" in refusal
+    assert "[seldon-engine]" not in refusal and not any(f"[{node}]" in refusal for node in pipeline_images)
+    assert still == started, "the first run's containers are the same ones, untouched"
+    assert rest.status_code == 200, rest.text
+    assert values(rest.json()) == _pipeline_answer(yaml.safe_load(graph.read_text()), ROWS)
+    assert processes_mentioning(f"--http-port {second_http}") == []
     _assert_stopped_cleanly(status, seconds, output, http, prefix, started)

@@ -4,8 +4,11 @@ Starts every graph container with ``seldon-microservice`` (or podman with
 ``--containers``) and then ``seldon-engine``, waits until all are ready, prints the
 endpoints and streams each log with the component's name. Ctrl-C or SIGTERM stops
 everything; a component that fails to start is reported with its last log lines and
-nothing is left running. The plan (ports, environment) is
-:mod:`seldon_s2i.localrun.plan`; the processes are :mod:`seldon_s2i.localrun.processes`.
+nothing is left running. With ``--containers``, a container named for a graph node
+(``seldon-s2i-<deployment>-<node>``) that a live run of the same deployment still owns
+refuses the start before anything runs; a leftover of a killed run is removed. The plan
+(ports, environment) is :mod:`seldon_s2i.localrun.plan`; the processes are
+:mod:`seldon_s2i.localrun.processes`; which run owns a container is :mod:`seldon_s2i.localrun.ownership`.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ from __future__ import annotations
 import argparse
 import shutil
 import signal
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -22,6 +24,7 @@ from typing import Any
 from seldon_s2i import environment
 from seldon_s2i.cli.errors import CommandError
 from seldon_s2i.imagebuild.source import read_environment_file
+from seldon_s2i.localrun import ownership
 from seldon_s2i.localrun.plan import (
     CONTAINER_GRPC,
     CONTAINER_HTTP,
@@ -40,26 +43,21 @@ def container_name(plan: Plan, component: Component) -> str:
     return f"seldon-s2i-{plan.deployment}-{component.name}"
 
 
-def _remove_containers(plan: Plan) -> None:
-    """Containers podman may keep when its client process was killed rather than stopped."""
+def _podman() -> str:
     podman = shutil.which("podman")
-    if podman is not None:
-        names = [container_name(plan, component) for component in plan.components]
-        subprocess.run([podman, "rm", "--force", "--ignore", *names], capture_output=True, timeout=120, check=False)
+    if podman is None:
+        raise CommandError("--containers needs podman on PATH")
+    return podman
 
 
 def _component_command(component: Component, plan: Plan, containers: bool) -> tuple[list[str], Path | None, dict[str, str]]:
     base = dict(environment.current())
     if containers:
-        podman = shutil.which("podman")
-        if podman is None:
-            raise CommandError("--containers needs podman on PATH")
-        subprocess.run([podman, "rm", "--force", "--ignore", container_name(plan, component)], capture_output=True,
-                       timeout=60, check=False)  # a leftover of an earlier run that was killed
         # --init: podman's init is PID 1 and forwards signals to the server. As PID 1 itself, the server would
         # never see a SIGTERM sent before it installs its handler (Linux drops signals PID 1 has no handler
         # for), so Ctrl-C while the graph starts would wait out --grace and kill it.
-        command = [podman, "run", "--rm", "--init", "--name", container_name(plan, component),
+        command = [_podman(), "run", "--rm", "--init", "--name", container_name(plan, component),
+                   *ownership.run_labels(),  # which run owns it: a second run of the graph must not remove it
                    "-p", f"{LOCALHOST}:{component.http_port}:{CONTAINER_HTTP}",
                    "-p", f"{LOCALHOST}:{component.grpc_port}:{CONTAINER_GRPC}",
                    "-p", f"{LOCALHOST}:{component.metrics_port}:{CONTAINER_METRICS}"]
@@ -95,7 +93,10 @@ def run(args: argparse.Namespace) -> int:
     previous = {signum: signal.signal(signum, lambda *_: stopping.set()) for signum in (signal.SIGINT, signal.SIGTERM)}
     group = ProcessGroup(sys.stdout)
     status = 0
+    names = [container_name(plan, component) for component in plan.components]
     try:
+        if args.containers:  # before anything starts: refused if a live run of this deployment holds a name
+            ownership.claim(_podman(), names, plan.deployment)
         commands = [_component_command(component, plan, args.containers) for component in plan.components]
         checks = []
         for component, (command, cwd, process_environment) in zip(plan.components, commands, strict=True):
@@ -122,8 +123,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         group.stop(args.grace, on_kill=lambda child: print(
             f"seldon-s2i run: {child.name} did not stop within {args.grace:g} s; killing it", file=sys.stderr))
-        if args.containers:
-            _remove_containers(plan)
+        if args.containers and shutil.which("podman") is not None:
+            ownership.release(_podman(), names)  # only this run's: never those of the live run that refused it
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     return status
