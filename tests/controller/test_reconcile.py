@@ -80,6 +80,7 @@ def test_a_single_model_graph_gets_seldons_objects(cluster: KubeEmulator, contro
     engine_env = env(engine)
     assert (engine_env["ENGINE_SERVER_PORT"], engine_env["ENGINE_SERVER_GRPC_PORT"]) == ("8000", "5001")
     assert engine_env["SELDON_DEPLOYMENT_ID"] == "iris"
+    assert engine_env["POD_NAMESPACE"] == deployment["metadata"]["namespace"]
     graph = json.loads(base64.b64decode(engine_env["ENGINE_PREDICTOR"]))
     assert graph["graph"]["endpoint"] == {"service_host": "localhost", "service_port": 9000, "httpPort": 9000,
                                           "grpcPort": 9500, "type": "REST"}

@@ -103,7 +103,8 @@ def engine_container(plan: PredictorPlan, engine_image: str) -> dict[str, Any]:
     encoded = base64.b64encode(json.dumps(plan.engine_predictor, sort_keys=True).encode()).decode()
     values = {"ENGINE_PREDICTOR": encoded, "SELDON_DEPLOYMENT_ID": plan.sdep, "PREDICTOR_ID": plan.predictor.name,
               "ENGINE_SERVER_PORT": str(naming.ENGINE_HTTP_PORT),
-              "ENGINE_SERVER_GRPC_PORT": str(naming.ENGINE_GRPC_PORT)}
+              "ENGINE_SERVER_GRPC_PORT": str(naming.ENGINE_GRPC_PORT),
+              "POD_NAMESPACE": plan.namespace}  # the payload logger's Ce-Namespace
     if plan.shadow_endpoints:
         values["ENGINE_SHADOW_ENDPOINTS"] = ",".join(plan.shadow_endpoints)
     orchestrator = plan.predictor.svcOrchSpec

@@ -24,8 +24,12 @@ Environment contract (what a controller sets on the engine's container; flags wi
                                 ``seldon.io/grpc-max-message-size`` annotation, else 100Mi.
 ``ENGINE_SHADOW_ENDPOINTS``     comma-separated ``http://`` base URLs of shadow predictors'
                                 engines: each prediction is mirrored there, answers ignored.
+``POD_NAMESPACE``               the namespace named in payload-log events (``Ce-Namespace``).
 ``SELDON_LOG_LEVEL``            log level, default INFO (``--log-level``).
 ==============================  ==============================================================
+
+``REQUEST_LOGGER_DEFAULT_ENDPOINT`` is where graph nodes with a ``logger`` but no ``url`` send their
+payloads (:mod:`~seldon_s2i.engine.payload_log`), default ``http://default-broker``.
 
 Which transport a node is called over: the one the request came in on, when the node
 has a port for it (as Seldon's executor: REST in, REST to every node's ``httpPort``;

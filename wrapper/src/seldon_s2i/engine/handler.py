@@ -30,6 +30,7 @@ from seldon_s2i.engine import walk
 from seldon_s2i.engine.errors import GraphError
 from seldon_s2i.engine.metadata import graph_metadata
 from seldon_s2i.engine.payload import Payload, Wire
+from seldon_s2i.engine.payload_log import PayloadLogger
 from seldon_s2i.engine.shadow import Shadows
 from seldon_s2i.engine.topology import build_graph
 from seldon_s2i.errors import SeldonMicroserviceException
@@ -56,6 +57,9 @@ class EngineHandler:
         self.root = self.graph.root
         self.nodes = self.root.walk()
         self.shadows = Shadows(settings.shadow_urls) if getattr(settings, "shadow_urls", ()) else None
+        logging_nodes = any(node.unit.logger is not None for node in self.nodes)
+        logger_settings = getattr(settings, "payload_logger", None)
+        self.payload_logger = PayloadLogger(logger_settings) if logging_nodes and logger_settings else None
         self._ready_at = 0.0
         self._ready = False
 
@@ -71,7 +75,7 @@ class EngineHandler:
         forwarded[PUID_HEADER] = puid
         wire: Wire = "json" if inbound.transport == "rest" else "proto"
         inbound.answer_headers["Seldon-Puid"] = puid
-        return walk.Request(forwarded, wire), puid
+        return walk.Request(forwarded, wire, logger=self.payload_logger), puid
 
     @staticmethod
     def _payload(inbound: Inbound, kind: Any) -> Payload:

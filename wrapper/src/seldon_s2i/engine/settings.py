@@ -14,6 +14,8 @@ import argparse
 import base64
 import binascii
 import json
+import socket
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,7 @@ import yaml
 from seldon_graph import GraphSpecError, Predictor, load_predictor, load_seldon_deployment, runtime_problems
 
 from seldon_s2i import environment
+from seldon_s2i.engine.payload_log import LoggerSettings, logger_url
 from seldon_s2i.engine.topology import NodeTimeouts
 from seldon_s2i.environment import SettingError, Variables, argument_type, parse_integer, parse_seconds
 
@@ -32,6 +35,10 @@ REST_TIMEOUT_ANNOTATION = "seldon.io/rest-timeout"
 GRPC_TIMEOUT_ANNOTATION = "seldon.io/grpc-timeout"
 MAX_MESSAGE_ANNOTATION = "seldon.io/grpc-max-message-size"
 DEFAULT_NODE_TIMEOUT = 60.0
+LOGGER_URL_VARIABLE = "REQUEST_LOGGER_DEFAULT_ENDPOINT"
+DEFAULT_LOGGER_URL = "http://default-broker"
+LOGGER_QUEUE_ANNOTATION = "seldon.io/executor-logger-queue-size"
+LOGGER_TIMEOUT_ANNOTATION = "seldon.io/executor-logger-write-timeout-ms"
 
 
 class EngineConfigError(Exception):
@@ -52,6 +59,7 @@ class EngineSettings:
     log_level: str
     annotations: Mapping[str, str]
     shadow_urls: tuple[str, ...] = ()
+    payload_logger: LoggerSettings | None = None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -83,11 +91,12 @@ def parse(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None =
     try:
         predictor, deployment_annotations, deployment = _predictor(args, variables)
         annotations = {**deployment_annotations, **(predictor.annotations or {})}
+        deployment_name = variables.text("SELDON_DEPLOYMENT_ID", deployment)
         default_timeout = args.node_timeout if args.node_timeout is not None else \
             variables.seconds("ENGINE_NODE_TIMEOUT", DEFAULT_NODE_TIMEOUT)
         return EngineSettings(
             predictor=predictor,
-            deployment=variables.text("SELDON_DEPLOYMENT_ID", deployment),
+            deployment=deployment_name,
             host=args.host or variables.text("ENGINE_SERVER_HOST", "0.0.0.0"),
             http_port=args.http_port if args.http_port is not None else variables.integer("ENGINE_SERVER_PORT", 8000),
             grpc_port=args.grpc_port if args.grpc_port is not None else
@@ -102,9 +111,47 @@ def parse(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None =
             log_level=(args.log_level or variables.text("SELDON_LOG_LEVEL", "INFO")).upper(),
             annotations=annotations,
             shadow_urls=_shadow_urls(variables.optional_text(SHADOW_VARIABLE)),
+            payload_logger=_payload_logger(predictor, annotations, variables, deployment_name, args),
         )
     except SettingError as error:
         raise EngineConfigError(str(error)) from None
+
+
+def _payload_logger(predictor: Predictor, annotations: Mapping[str, str], variables: Variables, deployment: str,
+                    args: argparse.Namespace) -> LoggerSettings:
+    """Where and how graph nodes with a ``logger`` send their payloads; a logger URL that is not http(s) is
+    refused at start, naming the node."""
+    default_url = variables.text(LOGGER_URL_VARIABLE, DEFAULT_LOGGER_URL)
+    for path, unit in predictor.graph.walk():
+        if unit.logger is None:
+            continue
+        url = logger_url(unit, default_url)
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            where = f"{path}.logger.url" if unit.logger.url else LOGGER_URL_VARIABLE
+            raise EngineConfigError(f"{where}: {url!r} is not an http:// or https:// URL (graph node {unit.name!r} "
+                                    "logs its payloads there)")
+    queue_size = _annotation_count(annotations, LOGGER_QUEUE_ANNOTATION, 10000)
+    write_timeout = _annotation_seconds(annotations, LOGGER_TIMEOUT_ANNOTATION, 2.0)
+    http_port = args.http_port if args.http_port is not None else variables.integer("ENGINE_SERVER_PORT", 8000)
+    return LoggerSettings(
+        default_url=default_url, queue_size=queue_size, timeout=write_timeout, deployment=deployment,
+        namespace=variables.text("POD_NAMESPACE", ""), predictor=predictor.name,
+        source=f"http://{variables.text('HOSTNAME', socket.gethostname())}:{http_port}/",
+    )
+
+
+def _annotation_count(annotations: Mapping[str, str], name: str, default: int) -> int:
+    raw = annotations.get(name)
+    if raw is None:
+        return default
+    try:
+        count = parse_integer(raw)
+    except ValueError as error:
+        raise EngineConfigError(f"annotation {name}: {error}") from None
+    if count <= 0:
+        raise EngineConfigError(f"annotation {name}: {raw!r} must be a positive number")
+    return count
 
 
 def _shadow_urls(text: str | None) -> tuple[str, ...]:

@@ -44,6 +44,7 @@ from seldon_graph import Calls, PredictiveUnit
 from seldon_s2i.engine import errors
 from seldon_s2i.engine.clients import Method, NodeClient
 from seldon_s2i.engine.payload import Payload, Wire, message_list
+from seldon_s2i.engine.payload_log import FEEDBACK, REQUEST, RESPONSE, PayloadLogger, logs
 
 ALL_CHILDREN = -1
 NO_CHILDREN = -2
@@ -90,9 +91,20 @@ class Request:
     headers: Mapping[str, str]
     prefer: Wire
     routing: dict[str, int] = field(default_factory=dict)
+    logger: PayloadLogger | None = None
 
-    def call(self, node: Node, method: Method, payload: Payload) -> Payload:
-        return node.client(self.prefer).call(method, payload, self.headers)
+    def call(self, node: Node, method: Method, payload: Payload, logged_request: Payload | None = None) -> Payload:
+        """Call ``node``; with a payload logger on it, log what it is sent (or ``logged_request``, as Seldon
+        logs a combiner's input message rather than the list) and what it answers."""
+        logger = self.logger
+        if logger is None or node.unit.logger is None:
+            return node.client(self.prefer).call(method, payload, self.headers)
+        if logs(node.unit, "request"):
+            logger.log(node.unit, REQUEST, logged_request or payload, self.prefer, self.headers)
+        answer = node.client(self.prefer).call(method, payload, self.headers)
+        if logs(node.unit, "response"):
+            logger.log(node.unit, RESPONSE, answer, self.prefer, self.headers)
+        return answer
 
 
 def predict(node: Node, message: Payload, request: Request) -> Payload:
@@ -113,7 +125,7 @@ def predict(node: Node, message: Payload, request: Request) -> Payload:
             outputs = _all([partial(predict, child, transformed, request) for child in chosen])
             if calls.aggregate:
                 wire = node.client(request.prefer).wire
-                combined = request.call(node, "aggregate", message_list(outputs, wire))
+                combined = request.call(node, "aggregate", message_list(outputs, wire), transformed)
             else:
                 combined = outputs[0]
     if calls.output:
@@ -147,7 +159,7 @@ def _all(calls: list[Callable[[], T]]) -> list[T]:
 
 def _route(node: Node, message: Payload, request: Request) -> int:
     if node.calls.route == "remote":
-        answer = request.call(node, "route", message)
+        answer = node.client(request.prefer).call("route", message, request.headers)  # not logged (as Seldon)
         route = route_of(node.name, answer.document())
     elif node.calls.route == "RANDOM_ABTEST":
         route = 0 if random.random() < node.ratio_a else 1
@@ -189,6 +201,8 @@ def route_of(node: str, document: Any) -> int:
 def feedback(node: Node, message: Payload, routing: Mapping[str, Any], request: Request) -> Payload | None:
     """Send the feedback down the recorded path; the answer of the highest node that takes feedback."""
     answers: list[Payload | None] = []
+    if request.logger is not None and logs(node.unit, "response"):
+        request.logger.log(node.unit, FEEDBACK, message, request.prefer, request.headers)
     if node.children:
         route = _recorded_route(node, routing)
         if route == ALL_CHILDREN:
@@ -199,7 +213,7 @@ def feedback(node: Node, message: Payload, routing: Mapping[str, Any], request: 
             chosen = [node.children[route]]
         answers = _all([partial(feedback, child, message, routing, request) for child in chosen]) if chosen else []
     if node.calls.feedback:
-        return request.call(node, "send-feedback", message)
+        return node.client(request.prefer).call("send-feedback", message, request.headers)
     return next((answer for answer in answers if answer is not None), None)
 
 
