@@ -35,12 +35,11 @@ from typing import Any
 from granian.net import SocketSpec
 from granian.server.mp import MPServer, WorkerProcess
 
+from seldon_s2i.microservice.resident_memory import SAMPLE_SECONDS, past_ceiling, resident_bytes
 from seldon_s2i.microservice.worker_messages import WorkerMessages
 
 log = logging.getLogger("seldon_s2i.microservice")
 
-MEMORY_SAMPLE_SECONDS = 1.0
-_PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 # Set in the server process before a worker is forked; the worker reads its own copy.
 _worker_slot = -1
@@ -71,14 +70,6 @@ def stop_accepting() -> None:
         with contextlib.suppress(OSError):
             if descriptor != unreachable.fileno() and os.fstat(descriptor).st_ino == _listener_inode:
                 os.dup2(unreachable.fileno(), descriptor)
-
-
-def resident_bytes(pid: int) -> int | None:
-    try:
-        with open(f"/proc/{pid}/statm") as statm:
-            return int(statm.read().split()[1]) * _PAGE_BYTES
-    except (OSError, ValueError, IndexError):
-        return None
 
 
 class RecyclingServer(MPServer):
@@ -159,16 +150,12 @@ class RecyclingServer(MPServer):
 
     def _watch_memory(self) -> None:
         while True:
-            time.sleep(MEMORY_SAMPLE_SECONDS)
+            time.sleep(SAMPLE_SECONDS)
             for worker in list(self.wrks):
                 pid = worker._id()
                 size = resident_bytes(pid) if pid in self._ready else None
                 if size is not None and size > self.max_worker_memory:
-                    self._ask_replacement(
-                        pid,
-                        f"resident memory {size / 2**20:.0f} MiB is past --max-worker-memory "
-                        f"({self.max_worker_memory / 2**20:.0f} MiB)",
-                    )
+                    self._ask_replacement(pid, past_ceiling(size, self.max_worker_memory))
 
     def _ask_replacement(self, pid: int, reason: str) -> None:
         with self._lock:

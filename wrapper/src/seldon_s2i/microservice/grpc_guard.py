@@ -5,6 +5,7 @@ The gRPC server gets ``--extra-threads`` spare threads beside ``--grpc-threads``
 model is stuck; :class:`GuardedHandler` lets ``--grpc-threads`` model calls run at once. With
 ``--grpc-timeout``, a call not answered in time fails with DEADLINE_EXCEEDED; if its model call was running
 it cannot be stopped, so it keeps its thread, the worker serves on fresh threads and asks to be replaced.
+After ``--max-requests`` model calls (plus jitter) it asks to be replaced too, as a REST worker does.
 """
 
 from __future__ import annotations
@@ -30,11 +31,19 @@ class GuardedHandler:
     """A :class:`Handler` whose model operations are gated, timed out and counted while in progress."""
 
     def __init__(
-        self, handler: Handler, *, threads: int, timeout: float, ask_replacement: Callable[[str], None]
+        self,
+        handler: Handler,
+        *,
+        threads: int,
+        timeout: float,
+        ask_replacement: Callable[[str], None],
+        max_requests: int = 0,
     ) -> None:
         self.handler = handler
         self.timeout = timeout
+        self.max_requests = max_requests
         self.in_progress = 0
+        self._served = 0
         self._threads = threads
         self._lock = threading.Lock()
         self._gate = threading.BoundedSemaphore(threads)
@@ -51,6 +60,10 @@ class GuardedHandler:
         def call(inbound: Inbound) -> Outbound:
             with self._lock:
                 self.in_progress += 1
+                self._served += 1
+                due = self._served == self.max_requests
+            if due:
+                self._replace_once(f"served {self.max_requests} calls (--max-requests)")
             try:
                 if self._executor is not None:
                     return self._call_with_timeout(operation, inbound)
@@ -86,9 +99,12 @@ class GuardedHandler:
                 return
             self._executor = ThreadPoolExecutor(self._threads, thread_name_prefix="seldon-model")
             executor.shutdown(wait=False, cancel_futures=True)
+        self._replace_once(f"a call ran past --grpc-timeout ({self.timeout:g} s)")
+
+    def _replace_once(self, reason: str) -> None:
+        with self._lock:
             first = not self._replacement_asked
             self._replacement_asked = True
         if first:
-            reason = f"a call ran past --grpc-timeout ({self.timeout:g} s)"
             log.info("gRPC worker: %s; asking for a fresh worker", reason)
             self._ask_replacement(reason)

@@ -110,12 +110,12 @@ OPTIONS: tuple[Option, ...] = (
            "gRPC worker processes sharing the port (SO_REUSEPORT); 0 disables gRPC"),
     Option("--grpc-threads", "GRPC_THREADS", parse_integer, 1, "threads per gRPC worker"),
     Option("--max-requests", "GUNICORN_MAX_REQUESTS", parse_integer, 0,
-           "replace a REST worker after this many requests to the model, as gunicorn does (0: never); the "
-           "fresh worker runs load() and takes traffic before the old one stops, no request is dropped"),
+           "replace a REST or gRPC worker after this many requests to the model, as gunicorn does (0: never); "
+           "the fresh worker runs load() and takes traffic before the old one stops, no request is dropped"),
     Option("--max-requests-jitter", "GUNICORN_MAX_REQUESTS_JITTER", parse_integer, 0,
            "add a random 0 to N to --max-requests for each worker, so that workers are not replaced together"),
     Option("--max-worker-memory", "SELDON_MAX_WORKER_MEMORY", parse_size, 0,
-           "replace a REST worker whose resident memory passes this size, in bytes or as a Kubernetes quantity "
+           "replace a REST or gRPC worker whose resident memory passes this size, in bytes or as a Kubernetes quantity "
            "(512Mi, 1G), checked every second; 0: no ceiling (added by seldon-s2i)"),
     Option("--rest-timeout", "SELDON_REST_TIMEOUT", parse_seconds, None,
            "seconds a REST request may take before it is answered 504 (and its worker replaced, if its model call "

@@ -30,6 +30,11 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def _with_jitter(max_requests: int, jitter: int) -> int:
+    """This worker's --max-requests: the setting plus a random 0 to --max-requests-jitter (0: never)."""
+    return max_requests + random.randint(0, jitter) if max_requests else 0
+
+
 def build_service(user: Any, settings: Settings) -> SeldonService:
     """Everything one serving process needs: the user's object (loaded here), metrics and the protocol service."""
     from seldon_s2i.metrics import MetricsRecorder
@@ -64,17 +69,24 @@ def grpc_worker(user: Any, settings: Settings, dropped: Any = None, messages: An
     calls it could not answer before its grace period ended."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when to stop
+    # Until it serves, SIGTERM ends it at once (it has taken no call); the supervisor's handler, inherited by
+    # fork, would swallow the signal and leave it to be killed at the end of the grace period. The supervisor
+    # forks with SIGTERM blocked: one sent meanwhile is delivered here.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
     from seldon_s2i.microservice.grpc_guard import GuardedHandler
     from seldon_s2i.microservice.spare_threads import SparingExecutor
     from seldon_s2i.transport.grpc_server import build_server
 
     service = build_service(user, settings)
     timeout = settings.limits.grpc_timeout
+    limits = settings.limits
     guarded = GuardedHandler(
         service,
         threads=settings.grpc_threads,
         timeout=timeout,
         ask_replacement=messages.replace_me if messages is not None else lambda _reason: None,
+        max_requests=_with_jitter(limits.max_requests, limits.max_requests_jitter),
     )
     handler = cast(Handler, guarded)
     address = f"{settings.host}:{settings.grpc_port}"
@@ -156,7 +168,7 @@ def rest_server(user: Any, settings: Settings, dropped: Any = None) -> None:
             v2=v2_service(user, service, settings),
             seldon=settings.protocol != "v2",
         )
-        max_requests = limits.max_requests + random.randint(0, limits.max_requests_jitter) if limits.max_requests else 0
+        max_requests = _with_jitter(limits.max_requests, limits.max_requests_jitter)
         guard = ServingGuard(
             app,
             threads=settings.threads,
