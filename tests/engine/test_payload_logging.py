@@ -4,6 +4,7 @@ CloudEvents, as Seldon's executor sends them; a request never waits for the logg
 
 from __future__ import annotations
 
+import re
 import subprocess
 import threading
 import time
@@ -19,6 +20,7 @@ from engine_graphs import Graph, grpc_predict, predictor, rest_predict, values
 from engine_process import engine_environment, running_engine
 from google.protobuf import json_format
 from microservice_process import BIN, free_port
+from seldon_s2i.engine.settings import EngineConfigError, parse
 from seldon_s2i.protos import prediction_pb2
 
 
@@ -149,3 +151,28 @@ def test_a_logger_url_that_is_not_http_is_refused_at_start_naming_the_node(graph
     assert result.returncode == 2
     assert "graph.logger.url: 'kafka://broker:9092' is not an http:// or https:// URL (graph node 'add1'" in \
         result.stderr
+
+
+@pytest.mark.parametrize(
+    ("annotations", "expected"),
+    [
+        ({}, (10000, 2.0)),
+        ({"seldon.io/executor-logger-queue-size": "50", "seldon.io/executor-logger-write-timeout-ms": "250"},
+         (50, 0.25)),
+        ({"seldon.io/executor-logger-queue-size": "lots"}, "annotation seldon.io/executor-logger-queue-size: "),
+        ({"seldon.io/executor-logger-write-timeout-ms": "0"},
+         "annotation seldon.io/executor-logger-write-timeout-ms: '0' must be a positive number of milliseconds"),
+    ],
+)
+def test_the_logger_queue_and_timeout_come_from_seldons_annotations(
+    graph: Graph, annotations: dict[str, str], expected: tuple[int, float] | str
+) -> None:
+    spec = {**logging_graph(graph, "http://logs.example/"), "annotations": annotations}
+    environ = {key: value for key, value in engine_environment(spec).items() if key != "REQUEST_LOGGER_DEFAULT_ENDPOINT"}
+    if isinstance(expected, str):
+        with pytest.raises(EngineConfigError, match=re.escape(expected)):
+            parse([], environ)
+        return
+    logger = parse([], environ).payload_logger
+    assert logger is not None
+    assert (logger.queue_size, logger.timeout, logger.default_url) == (*expected, "http://default-broker")

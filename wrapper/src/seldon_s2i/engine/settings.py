@@ -141,16 +141,17 @@ def _payload_logger(predictor: Predictor, annotations: Mapping[str, str], variab
     )
 
 
-def _annotation_count(annotations: Mapping[str, str], name: str, default: int) -> int:
+def _annotation_count(annotations: Mapping[str, str], name: str, default: int, unit: str = "") -> int:
+    """A positive whole-number annotation (of ``unit``, named in errors), else ``default``."""
     raw = annotations.get(name)
     if raw is None:
         return default
     try:
         count = parse_integer(raw)
     except ValueError as error:
-        raise EngineConfigError(f"annotation {name}: {error}") from None
+        raise EngineConfigError(f"annotation {name}: {error}" + (f" ({unit})" if unit else "")) from None
     if count <= 0:
-        raise EngineConfigError(f"annotation {name}: {raw!r} must be a positive number")
+        raise EngineConfigError(f"annotation {name}: {raw!r} must be a positive number" + (f" of {unit}" if unit else ""))
     return count
 
 
@@ -163,16 +164,8 @@ def _shadow_urls(text: str | None) -> tuple[str, ...]:
 
 
 def _annotation_seconds(annotations: Mapping[str, str], name: str, default: float) -> float:
-    raw = annotations.get(name)
-    if raw is None:
-        return default
-    try:
-        milliseconds = parse_integer(raw)
-    except ValueError as error:
-        raise EngineConfigError(f"annotation {name}: {error} (milliseconds)") from None
-    if milliseconds <= 0:
-        raise EngineConfigError(f"annotation {name}: {raw!r} must be a positive number of milliseconds")
-    return milliseconds / 1000
+    """An annotation in milliseconds (as Seldon's), in seconds."""
+    return _annotation_count(annotations, name, 0, "milliseconds") / 1000 if name in annotations else default
 
 
 def _predictor(args: argparse.Namespace, variables: Variables) -> tuple[Predictor, dict[str, str], str]:
