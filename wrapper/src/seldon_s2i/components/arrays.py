@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from seldon_s2i.components.parameters import ParameterError
+from seldon_s2i.components.parameters import REQUIRED, Parameter, ParameterError
 from seldon_s2i.errors import BAD_DATA, SeldonMicroserviceException, SeldonNotImplementedError
 
 
@@ -55,6 +55,15 @@ def load_arrays(component: str, parameter: str, path: str) -> dict[str, np.ndarr
     except (OSError, ValueError, TypeError) as error:
         raise ParameterError(f"{component}: parameter {parameter!r}: cannot read {path}: {error}") from None
     raise ParameterError(f"{component}: parameter {parameter!r}: {path} must end in .npz, .npy, .json or .csv")
+
+
+# The parameter naming the file :func:`reference_rows` reads (the detectors' reference set).
+REFERENCE_PATH = Parameter(
+    "reference_path",
+    "STRING",
+    REQUIRED,
+    "reference rows (rows x features): `.npy`, `.csv`, `.json` (list of rows) or `.npz` (its one array, or `reference`)",
+)
 
 
 def reference_rows(component: str, parameter: str, path: str, key: str = "reference") -> np.ndarray:

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 
 from seldon_s2i.codec.response import default_names
-from seldon_s2i.components.arrays import RequestNames, numeric_rows, reference_rows, scipy_stats
-from seldon_s2i.components.parameters import REQUIRED, Parameter, at_least, bind, metadata, open_probability
+from seldon_s2i.components.arrays import REFERENCE_PATH, RequestNames, numeric_rows, reference_rows, scipy_stats
+from seldon_s2i.components.parameters import Parameter, at_least, bind, metadata, open_probability
 from seldon_s2i.user_model import SeldonResponse
 
 
@@ -42,12 +42,7 @@ class KSDriftDetector:
     """
 
     PARAMETERS = (
-        Parameter(
-            "reference_path",
-            "STRING",
-            REQUIRED,
-            "reference rows (rows x features): `.npy`, `.csv`, `.json` (list of rows) or `.npz` (its one array, or `reference`)",
-        ),
+        REFERENCE_PATH,
         Parameter("window_size", "INT", 500, "number of most recent rows compared with the reference set", at_least(10)),
         Parameter("p_value", "FLOAT", 0.05, "drift is reported when a feature's p-value is below p_value / features", open_probability),
     )

@@ -6,9 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from seldon_s2i.components.arrays import RequestNames, numeric_rows, reference_rows, scipy_stats
+from seldon_s2i.components.arrays import REFERENCE_PATH, RequestNames, numeric_rows, reference_rows, scipy_stats
 from seldon_s2i.components.parameters import (
-    REQUIRED,
     Parameter,
     ParameterError,
     bind,
@@ -31,12 +30,7 @@ class MahalanobisOutlierDetector:
     """
 
     PARAMETERS = (
-        Parameter(
-            "reference_path",
-            "STRING",
-            REQUIRED,
-            "reference rows (rows x features): `.npy`, `.csv`, `.json` (list of rows) or `.npz` (its one array, or `reference`)",
-        ),
+        REFERENCE_PATH,
         Parameter("threshold", "FLOAT", None, "distance above which a row is an outlier; none: from `false_positive_rate`", positive),
         Parameter(
             "false_positive_rate",
