@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import grpc
 import pytest
 import requests
-from microservice_process import Microservice, start
+from microservice_process import Microservice
 from raw_http import exchange, seldon_error
-
-WRAPPER_COMPONENTS = Path(__file__).parents[1] / "wrapper" / "components"
-
-
-@pytest.fixture(scope="module")
-def echo(log_dir: Path) -> Iterator[Microservice]:
-    service = start("Echo", WRAPPER_COMPONENTS, log_dir)
-    try:
-        yield service
-    finally:
-        service.stop()
 
 
 def _assert_bad_data(answer: requests.Response, mentions: str) -> None:

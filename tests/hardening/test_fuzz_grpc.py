@@ -5,27 +5,14 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
 
 import grpc
-import pytest
-from microservice_process import Microservice, start
+from microservice_process import Microservice
 from seldon_s2i.protos import prediction_pb2
 
-WRAPPER_COMPONENTS = Path(__file__).parents[1] / "wrapper" / "components"
 REQUESTS = 600
 METHODS = ["/seldon.protos.Model/Predict", "/seldon.protos.Seldon/Predict", "/seldon.protos.Transformer/TransformInput",
            "/seldon.protos.Generic/SendFeedback", "/seldon.protos.Combiner/Aggregate"]
-
-
-@pytest.fixture(scope="module")
-def echo(log_dir: Path) -> Iterator[Microservice]:
-    service = start("Echo", WRAPPER_COMPONENTS, log_dir)
-    try:
-        yield service
-    finally:
-        service.stop()
 
 
 def _seeds() -> list[bytes]:
